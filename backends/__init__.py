@@ -1,0 +1,28 @@
+"""Backends of tensorlib, installed as ``tensorlib.backends``.
+
+Each backend module defines ``BACKEND`` and registers its eager kernels at import time.
+Third-party backends can add themselves with the ``tensorlib.backends`` entry-point group.
+"""
+
+if __name__ != "tensorlib.backends":
+    # From the repository root this folder is importable as plain ``backends``, which would
+    # load every kernel registry a second time.
+    raise ImportError(
+        "import the backends as tensorlib.backends (install tensorlib with `pip install -e .`), "
+        "not as a top-level 'backends' package"
+    )
+
+# name -> (module, package it needs or None, how to install it)
+BACKENDS = {
+    "numpy": ("tensorlib.backends.numpy_backend", None, None),
+}
+
+
+def _load_entry_points():
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="tensorlib.backends"):
+        BACKENDS.setdefault(ep.name, (ep.value, None, None))
+
+
+_load_entry_points()

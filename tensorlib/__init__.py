@@ -1,0 +1,38 @@
+"""tensorlib: an eager-first array library with composable transformations.
+
+    import tensorlib as tl
+    import tensorlib.numpy as tnp
+"""
+
+# ruff: noqa: F401
+from tensorlib._src import array_methods as _array_methods  # attaches Array's methods
+from tensorlib._src.api import (
+    checkpoint as checkpoint,
+    custom_jvp as custom_jvp,
+    custom_vjp as custom_vjp,
+    grad as grad,
+    hessian as hessian,
+    jacfwd as jacfwd,
+    jacrev as jacrev,
+    jvp as jvp,
+    linearize as linearize,
+    remat as remat,
+    stop_gradient as stop_gradient,
+    value_and_grad as value_and_grad,
+    vjp as vjp,
+)
+from tensorlib._src.backend import (
+    backend as backend,
+    default_backend as default_backend,
+    device_put as device_put,
+    devices as devices,
+)
+from tensorlib._src.config import config as config
+from tensorlib._src.core import Array as Array
+from tensorlib import errors as errors
+from tensorlib import lax as lax
+from tensorlib import numpy as numpy
+from tensorlib import tree as tree
+from tensorlib import tree_util as tree_util
+
+__version__ = "0.1.0"

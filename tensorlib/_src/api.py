@@ -1,0 +1,561 @@
+"""The differentiation transforms: grad, value_and_grad, vjp, jvp, linearize, jacfwd, jacrev,
+hessian, stop_gradient, custom_vjp, custom_jvp and checkpoint."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.core import Array, Primitive, asarray_scalar, get_aval
+from tensorlib._src.ops.shape import reshape
+from tensorlib._src.rules import def_jvp, def_shape, def_vjp
+from tensorlib._src.transforms.ad import (
+    custom_jvp_call_p,
+    custom_vjp_call_p,
+    instantiate,
+    jvp_flat,
+    vjp_flat,
+)
+from tensorlib._src.tree_util import tree_flatten, tree_map, tree_unflatten
+from tensorlib.errors import NonDifferentiableError, ShapeError
+
+
+def _as_array(x):
+    if isinstance(x, Array):
+        return x
+    if isinstance(x, (bool, int, float, complex)):
+        return asarray_scalar(x)
+    return asarray_scalar(np.asarray(x))
+
+
+def _argnums_tuple(argnums, nargs, fname):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{fname}: argnums={argnums} is out of range for a function "
+                             f"called with {nargs} positional arguments")
+    return single, tuple(a % nargs for a in nums)
+
+
+def _check_differentiable(fname, leaves, argnum):
+    for x in leaves:
+        dt = get_aval(x).dtype
+        if not dtypes.is_inexact(dt):
+            raise NonDifferentiableError(
+                f"{fname} requires real- or complex-valued inputs (a floating-point dtype), but "
+                f"argument {argnum} has dtype {dt}. Convert it with .astype(float32), or "
+                "differentiate with respect to a different argument (argnums).")
+
+
+def _split_args(args, argnums):
+    """Flatten the differentiated arguments; return a function of their leaves."""
+    diff = [args[i] for i in argnums]
+    flat, tree = tree_flatten(diff)
+    flat = [_as_array(x) for x in flat]
+
+    def with_leaves(leaves):
+        vals = tree_unflatten(tree, leaves)
+        full = list(args)
+        for i, v in zip(argnums, vals):
+            full[i] = v
+        return full
+
+    return flat, tree, with_leaves
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse-mode: ``(out, vjp_fn)`` (and ``aux``), where ``vjp_fn(ct)`` returns input cotangents.
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> y, pullback = tl.vjp(tnp.sin, 0.0)
+    >>> pullback(tnp.float32(1.0))
+    (Array(1., dtype=float32, backend=numpy),)
+    """
+    flat_in, in_tree = tree_flatten(list(primals))
+    flat_in = [_as_array(x) for x in flat_in]
+    out_tree_box = []
+
+    def flat_fun(*leaves):
+        res = fun(*tree_unflatten(in_tree, list(leaves)))
+        out, aux = res if has_aux else (res, None)
+        flat_out, out_tree = tree_flatten(out)
+        out_tree_box.append(out_tree)
+        return (flat_out, aux) if has_aux else flat_out
+
+    if has_aux:
+        outs, pullback, aux = vjp_flat(flat_fun, flat_in, has_aux=True)
+    else:
+        outs, pullback = vjp_flat(flat_fun, flat_in)
+    out_tree = out_tree_box[0]
+
+    def vjp_fn(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise ValueError(f"vjp: the cotangent has structure {ct_tree} but the function's "
+                             f"output has structure {out_tree}")
+        ct_flat = [_as_array(c) for c in ct_flat]
+        for c, o in zip(ct_flat, outs):
+            if tuple(c.shape) != tuple(get_aval(o).shape):
+                raise ShapeError(f"vjp: cotangent {c.aval.str_short()} does not match the "
+                                 f"output {get_aval(o).str_short()}")
+        cts = pullback(ct_flat)
+        cts = [instantiate(c, x) for c, x in zip(cts, flat_in)]
+        return tuple(tree_unflatten(in_tree, cts))
+
+    out = tree_unflatten(out_tree, outs)
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
+    """Function returning ``(fun(*args), grad)``; the output must be a real scalar.
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> tl.value_and_grad(lambda x: (x ** 2).sum())(tnp.array([1.0, 2.0]))[1]
+    Array([2., 4.], dtype=float32, backend=numpy)
+    """
+
+    @functools.wraps(fun)
+    def value_and_grad_f(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args), "grad")
+        flat, tree, with_leaves = _split_args(args, nums)
+        if not allow_int:
+            for i in nums:
+                _check_differentiable("grad", tree_flatten(args[i])[0], i)
+
+        def flat_fun(*leaves):
+            res = fun(*with_leaves(list(leaves)), **kwargs)
+            out, aux = res if has_aux else (res, None)
+            out = _as_array(out) if not isinstance(out, Array) else out
+            _check_scalar_output(out)
+            return ([out], aux) if has_aux else [out]
+
+        if has_aux:
+            (out,), pullback, aux = vjp_flat(flat_fun, flat, has_aux=True, one_shot=True)
+        else:
+            (out,), pullback = vjp_flat(flat_fun, flat, one_shot=True)
+        one = asarray_scalar(1.0, get_aval(out).dtype)
+        cts = [instantiate(c, x) for c, x in zip(pullback([one]), flat)]
+        grads = tree_unflatten(tree, cts)
+        g = grads[0] if single else tuple(grads)
+        return ((out, aux), g) if has_aux else (out, g)
+
+    return value_and_grad_f
+
+
+def _check_scalar_output(out):
+    aval = get_aval(out)
+    if aval.shape != ():
+        raise ShapeError(f"grad requires a scalar output, but the function returned "
+                         f"{aval.str_short()}; reduce it (e.g. .sum()) or use vjp / jacrev")
+    if not dtypes.is_float(aval.dtype):
+        raise NonDifferentiableError(f"grad requires a real floating-point output, but the "
+                                     f"function returned {aval.str_short()}")
+
+
+def grad(fun, argnums=0, has_aux=False, allow_int=False):
+    """Gradient of a scalar function with respect to ``argnums``.
+
+    Examples
+    --------
+    >>> import tensorlib as tl
+    >>> tl.grad(lambda x: x ** 3)(2.0)
+    Array(12., dtype=float32, backend=numpy)
+    """
+    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+
+    @functools.wraps(fun)
+    def grad_f(*args, **kwargs):
+        if has_aux:
+            (_, aux), g = vg(*args, **kwargs)
+            return g, aux
+        return vg(*args, **kwargs)[1]
+
+    return grad_f
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward mode: ``(fun(*primals), J @ tangents)``, with real JVP rules.
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> tl.jvp(tnp.sin, (0.0,), (1.0,))[1]
+    Array(1., dtype=float32, backend=numpy)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples or lists of arguments")
+    p_flat, p_tree = tree_flatten(list(primals))
+    t_flat, t_tree = tree_flatten(list(tangents))
+    if p_tree != t_tree:
+        raise ValueError(f"jvp: primals have structure {p_tree} but tangents have {t_tree}")
+    p_flat = [_as_array(p) for p in p_flat]
+    t_flat = [_tangent_in(t, p) for t, p in zip(t_flat, p_flat)]
+    box = []
+
+    def flat_fun(*leaves):
+        res = fun(*tree_unflatten(p_tree, list(leaves)))
+        out, aux = res if has_aux else (res, None)
+        flat, tree = tree_flatten(out)
+        box.append((tree, aux))
+        return flat
+
+    outs, t_outs = jvp_flat(flat_fun, p_flat, t_flat)
+    out_tree, aux = box[0]
+    t_outs = [instantiate(t, o) for t, o in zip(t_outs, outs)]
+    res = tree_unflatten(out_tree, outs), tree_unflatten(out_tree, t_outs)
+    return (*res, aux) if has_aux else res
+
+
+def _tangent_in(t, p):
+    if isinstance(t, np.ndarray) and t.dtype == dtypes.float0:
+        return None
+    t = _as_array(t)
+    if not dtypes.is_inexact(p.dtype):
+        return None
+    if t.shape != p.shape:
+        raise ShapeError(f"jvp: tangent {t.aval.str_short()} does not match primal "
+                         f"{p.aval.str_short()}")
+    if t.dtype != p.dtype:
+        from tensorlib._src.ops.elementwise import convert_element_type
+
+        t = convert_element_type(t, p.dtype)
+    return t
+
+
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the JVP at ``primals``.
+
+    The linear function re-runs forward mode at the fixed primals on each call.
+    """
+    out = fun(*primals)
+
+    def f_jvp(*tangents):
+        return jvp(fun, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def _std_basis(leaves):
+    """Rows of the identity, one per input element, as flat tangents."""
+    total = sum(int(np.prod(x.shape, dtype=np.int64)) for x in leaves)
+    basis = []
+    offset = 0
+    for x in leaves:
+        n = int(np.prod(x.shape, dtype=np.int64))
+        basis.append((offset, n, x))
+        offset += n
+    return total, basis
+
+
+def jacfwd(fun, argnums=0, has_aux=False):
+    """Jacobian by forward mode, one JVP per input element; output shape ``out.shape + in.shape``."""
+
+    def jac_f(*args):
+        import tensorlib.numpy as tnp
+
+        single, nums = _argnums_tuple(argnums, len(args), "jacfwd")
+        flat, tree, with_leaves = _split_args(args, nums)
+        _check_differentiable_all("jacfwd", flat)
+        total, basis = _std_basis(flat)
+        columns, out_tree, aux, outs0 = [], None, None, None
+        for k in range(total):
+            ts = []
+            for off, n, x in basis:
+                e = np.zeros(n, dtype=x.dtype)
+                if off <= k < off + n:
+                    e[k - off] = 1
+                ts.append(tnp.asarray(e.reshape(x.shape)))
+
+            def f_leaves(*leaves):
+                return fun(*with_leaves(list(leaves)))
+
+            res = jvp(f_leaves, flat, ts, has_aux=has_aux)
+            outs0, t = res[0], res[1]
+            aux = res[2] if has_aux else None
+            t_flat, out_tree = tree_flatten(t)
+            columns.append(t_flat)
+        out_leaves = tree_flatten(outs0)[0] if outs0 is not None else []
+        jac = _assemble(columns, out_leaves, basis, fwd=True)
+        res = _finish_jac(jac, out_tree, tree, single)
+        return (res, aux) if has_aux else res
+
+    return jac_f
+
+
+def _check_differentiable_all(fname, flat):
+    for i, x in enumerate(flat):
+        if not dtypes.is_inexact(x.dtype):
+            raise NonDifferentiableError(f"{fname} requires floating-point inputs, got "
+                                         f"{x.aval.str_short()} (input leaf {i})")
+
+
+def _assemble(rows, out_leaves, basis, fwd):
+    """Stack per-basis-vector results into Jacobian blocks [out_leaf][in_leaf]."""
+    import tensorlib.numpy as tnp
+
+    blocks = []
+    if fwd:  # rows[k][o] = d out_o / d in_k (k flat over inputs)
+        for o, out in enumerate(out_leaves):
+            row = []
+            for off, n, x in basis:
+                cols = [rows[k][o] for k in range(off, off + n)]
+                st = tnp.stack(cols, axis=-1) if cols else tnp.zeros(out.shape + (0,), out.dtype)
+                row.append(reshape(st, tuple(out.shape) + tuple(x.shape)))
+            blocks.append(row)
+    else:  # rows[k][i] = d out_k / d in_i (k flat over outputs)
+        off_o = 0
+        for out in out_leaves:
+            n_o = int(np.prod(out.shape, dtype=np.int64))
+            row = []
+            for i, (off, n, x) in enumerate(basis):
+                rs = [rows[k][i] for k in range(off_o, off_o + n_o)]
+                st = tnp.stack(rs, axis=0) if rs else tnp.zeros((0,) + x.shape, x.dtype)
+                row.append(reshape(st, tuple(out.shape) + tuple(x.shape)))
+            blocks.append(row)
+            off_o += n_o
+    return blocks
+
+
+def _finish_jac(blocks, out_tree, in_tree, single):
+    per_out = []
+    for row in blocks:
+        in_struct = tree_unflatten(in_tree, row)
+        per_out.append(in_struct[0] if single else tuple(in_struct))
+    return tree_unflatten(out_tree, per_out)
+
+
+def jacrev(fun, argnums=0, has_aux=False):
+    """Jacobian by reverse mode: one forward pass, one backward pass per output element."""
+
+    def jac_f(*args):
+        single, nums = _argnums_tuple(argnums, len(args), "jacrev")
+        flat, tree, with_leaves = _split_args(args, nums)
+        _check_differentiable_all("jacrev", flat)
+        box = []
+
+        def flat_fun(*leaves):
+            res = fun(*with_leaves(list(leaves)))
+            out, aux = res if has_aux else (res, None)
+            out_flat, out_tree = tree_flatten(out)
+            box.append(out_tree)
+            out_flat = [_as_array(o) for o in out_flat]
+            return (out_flat, aux) if has_aux else out_flat
+
+        if has_aux:
+            outs, pullback, aux = vjp_flat(flat_fun, flat, has_aux=True)
+        else:
+            outs, pullback = vjp_flat(flat_fun, flat)
+        out_tree = box[0]
+        total, obasis = _std_basis(outs)
+        rows = []
+        for k in range(total):
+            cts = []
+            for off, n, o in obasis:
+                e = np.zeros(n, dtype=o.dtype)
+                if off <= k < off + n:
+                    e[k - off] = 1
+                cts.append(asarray_scalar(e.reshape(o.shape), o.dtype))
+            rows.append([instantiate(c, x) for c, x in zip(pullback(cts), flat)])
+        _, ibasis = _std_basis(flat)
+        jac = _assemble(rows, outs, ibasis, fwd=False)
+        res = _finish_jac(jac, out_tree, tree, single)
+        return (res, aux) if has_aux else res
+
+    return jac_f
+
+
+def hessian(fun, argnums=0, has_aux=False):
+    """``jacfwd(jacrev(fun))``: forward-over-reverse."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+# --------------------------------------------------------------------------------------------
+stop_gradient_p = Primitive("stop_gradient")
+
+
+@def_shape(stop_gradient_p)
+def _stop_gradient_shape(x):
+    return x
+
+
+@def_jvp(stop_gradient_p)
+def _stop_gradient_jvp(primals, tangents):
+    return stop_gradient_p.bind(primals[0]), None
+
+
+@def_vjp(stop_gradient_p)
+def _stop_gradient_vjp(ct, out, x):
+    return (None,)
+
+
+def stop_gradient(x):
+    """Identity whose derivative is zero, for every pytree leaf."""
+    return tree_map(lambda v: stop_gradient_p.bind(_as_array(v)), x)
+
+
+# --------------------------------------------------------------------------------------------
+class custom_vjp:
+    """A function with a user-defined VJP: ``f.defvjp(fwd, bwd)``.
+
+    ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, ct) -> tuple of input cotangents``.
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd = fwd, bwd
+        return self
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
+        nd = self.nondiff_argnums
+        static = {i: args[i] for i in nd}
+        dyn = [a for i, a in enumerate(args) if i not in nd]
+        flat, in_tree = tree_flatten(dyn)
+        flat = [_as_array(x) for x in flat]
+        box = []
+
+        def full_args(leaves):
+            it = iter(tree_unflatten(in_tree, list(leaves)))
+            return [static[i] if i in static else next(it) for i in range(len(args))]
+
+        def fun_flat(*leaves):
+            out = self.fun(*full_args(leaves))
+            o, t = tree_flatten(out)
+            box.append(t)
+            return o
+
+        def fwd_flat(*leaves):
+            out, res = self.fwd(*full_args(leaves))
+            o, t = tree_flatten(out)
+            box.append(t)
+            return o, res
+
+        def bwd_flat(res, cts):
+            ct_tree = tree_unflatten(box[-1], list(cts))
+            nd_vals = [static[i] for i in nd]
+            in_cts = self.bwd(*nd_vals, res, ct_tree) if nd else self.bwd(res, ct_tree)
+            ct_leaves = tree_flatten(list(in_cts))[0]
+            if len(ct_leaves) != len(flat):
+                raise ValueError(f"custom_vjp {self.fun.__name__}: bwd returned "
+                                 f"{len(ct_leaves)} cotangent leaves for {len(flat)} inputs")
+            return ct_leaves
+
+        outs = custom_vjp_call_p.bind(*flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat)
+        return tree_unflatten(box[-1], list(outs))
+
+
+class custom_jvp:
+    """A function with a user-defined JVP: ``f.defjvp(jvp)`` with
+    ``jvp(primals, tangents) -> (out, tangent_out)``. Reverse mode transposes the JVP."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp_rule):
+        self.jvp = jvp_rule
+        return jvp_rule
+
+    def defjvps(self, *tangent_fns):
+        def rule(primals, tangents):
+            out = self.fun(*primals)
+            t_out = None
+            for fn, t in zip(tangent_fns, tangents):
+                if fn is None:
+                    continue
+                c = fn(t, out, *primals)
+                t_out = c if t_out is None else t_out + c
+            return out, t_out
+
+        self.jvp = rule
+
+    def __call__(self, *args):
+        if self.jvp is None:
+            raise TypeError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
+        nd = self.nondiff_argnums
+        static = {i: args[i] for i in nd}
+        dyn = [a for i, a in enumerate(args) if i not in nd]
+        flat, in_tree = tree_flatten(dyn)
+        flat = [_as_array(x) for x in flat]
+        box = []
+
+        def full_args(leaves):
+            it = iter(tree_unflatten(in_tree, list(leaves)))
+            return [static[i] if i in static else next(it) for i in range(len(args))]
+
+        def fun_flat(*leaves):
+            o, t = tree_flatten(self.fun(*full_args(leaves)))
+            box.append(t)
+            return o
+
+        def jvp_flat_rule(primals, tangents):
+            ps = [a for i, a in enumerate(full_args(primals)) if i not in nd]
+            ts = tree_unflatten(in_tree, list(tangents))
+            nd_vals = [static[i] for i in nd]
+            out, t_out = self.jvp(*nd_vals, tuple(ps), tuple(ts))
+            o, t = tree_flatten(out)
+            box.append(t)
+            return o, tree_flatten(t_out)[0]
+
+        outs = custom_jvp_call_p.bind(*flat, fun=fun_flat, jvp=jvp_flat_rule)
+        return tree_unflatten(box[-1], list(outs))
+
+
+def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
+    """Rematerialize: keep only the inputs on the tape and recompute ``fun`` in the backward pass.
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> f = tl.checkpoint(lambda x: tnp.sin(tnp.sin(x)))
+    >>> float(tl.grad(f)(0.0))
+    1.0
+    """
+
+    @functools.wraps(fun)
+    def remat_f(*args):
+        flat, in_tree = tree_flatten(list(args))
+        flat = [_as_array(x) for x in flat]
+        box = []
+
+        def fun_flat(*leaves):
+            o, t = tree_flatten(fun(*tree_unflatten(in_tree, list(leaves))))
+            box.append(t)
+            return o
+
+        def fwd_flat(*leaves):
+            return fun_flat(*leaves), leaves
+
+        def bwd_flat(res, cts):
+            _, pullback = vjp_flat(fun_flat, list(res))
+            return [instantiate(c, x) for c, x in zip(pullback(list(cts)), res)]
+
+        outs = custom_vjp_call_p.bind(*flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat)
+        return tree_unflatten(box[-1], list(outs))
+
+    return remat_f
+
+
+remat = checkpoint
+
+
+def _stop_gradient_impl(x):
+    return x
+
+
+stop_gradient_p.impl = _stop_gradient_impl

@@ -1,0 +1,252 @@
+"""Operators, methods, indexing and conversions of ``Array`` (attached once, at import)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.core import Array, Tracer
+from tensorlib._src.numpy import creation, indexing, products, reductions, shape_ops, ufuncs
+from tensorlib._src.numpy import sorting
+from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.ops.elementwise import convert_element_type
+
+
+def _concrete(self, what):
+    if type(self) is Array:
+        return self
+    v = self.concrete_value()
+    if v is None:
+        from tensorlib._src.errors_util import concretization_error
+
+        raise concretization_error(self, what)
+    return _concrete(v, what) if not type(v) is Array else v
+
+
+def _to_numpy(self):
+    return _concrete(self, "numpy.asarray()").to_numpy()
+
+
+def __array__(self, dtype=None, copy=None):
+    a = np.asarray(_to_numpy(self))
+    return a if dtype is None else a.astype(dtype)
+
+
+def __repr__(self):
+    if isinstance(self, Tracer) and self.concrete_value() is None:
+        return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+    c = _concrete(self, "repr")
+    x = np.asarray(c.to_numpy())
+    body = np.array2string(x, separator=", ", prefix="Array(")
+    weak = ", weak_type=True" if c._weak else ""
+    return f"Array({body}, dtype={x.dtype.name}{weak}, backend={c.backend.name})"
+
+
+def __str__(self):
+    if isinstance(self, Tracer) and self.concrete_value() is None:
+        return repr(self)
+    return str(np.asarray(_to_numpy(self)))
+
+
+def __bool__(self):
+    if self.size != 1:
+        raise ValueError(f"The truth value of an array with {self.size} elements is "
+                         "ambiguous. Use a.any() or a.all()")
+    return bool(np.asarray(_concrete(self, "bool()").to_numpy()).reshape(()))
+
+
+def __float__(self):
+    return float(np.asarray(_concrete(self, "float()").to_numpy()).reshape(()))
+
+
+def __int__(self):
+    return int(np.asarray(_concrete(self, "int()").to_numpy()).reshape(()))
+
+
+def __complex__(self):
+    return complex(np.asarray(_concrete(self, "complex()").to_numpy()).reshape(()))
+
+
+def __index__(self):
+    if not dtypes.is_integer(self.dtype):
+        raise TypeError(f"only integer arrays can be used as an index, got {self.dtype}")
+    return int(np.asarray(_concrete(self, "__index__()").to_numpy()).reshape(()))
+
+
+def item(self, *args):
+    return np.asarray(_concrete(self, ".item()").to_numpy()).item(*args)
+
+
+def tolist(self):
+    return np.asarray(_concrete(self, ".tolist()").to_numpy()).tolist()
+
+
+def __len__(self):
+    if self.ndim == 0:
+        raise TypeError("len() of unsized object (a 0-d array)")
+    return self.shape[0]
+
+
+def __iter__(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d array")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def __hash__(self):
+    raise TypeError("unhashable type: 'Array' (arrays are mutable-looking values; use "
+                    "x.item() or a tuple of values as a key)")
+
+
+def astype(self, dtype, copy=False, device=None):
+    dt = dtypes.canonicalize(dtype)
+    if dt == self.dtype and not self.weak_type:
+        return self
+    return convert_element_type(self, dt, False)
+
+
+def _T(self):
+    return shape_ops.transpose(self)
+
+
+def _mT(self):
+    return shape_ops.matrix_transpose(self)
+
+
+def _reshape(self, *shape, order="C"):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return shape_ops.reshape(self, shape, order)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    return shape_ops.transpose(self, axes or None)
+
+
+def _rbinop(fn):
+    def op(self, other):
+        return fn(other, self)
+
+    return op
+
+
+def _binop(fn):
+    def op(self, other):
+        if isinstance(other, (list, tuple)) or (hasattr(other, "__array_namespace__")
+                                                and not isinstance(other, Array)
+                                                and not isinstance(other, np.ndarray)):
+            return NotImplemented
+        return fn(self, other)
+
+    return op
+
+
+def __matmul__(self, other):
+    return products.matmul(self, other)
+
+
+def __rmatmul__(self, other):
+    return products.matmul(other, self)
+
+
+def __getitem__(self, idx):
+    return indexing.getitem(self, idx)
+
+
+def _at(self):
+    return indexing._IndexUpdateHelper(self)
+
+
+def __setitem__(self, idx, value):
+    raise TypeError("tensorlib arrays are immutable; instead of x[idx] = y use "
+                    "x = x.at[idx].set(y)")
+
+
+def __array_namespace__(self, api_version=None):
+    import tensorlib.numpy
+
+    return tensorlib.numpy
+
+
+def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    return np.asarray(_to_numpy(self)).__dlpack__()
+
+
+def __dlpack_device__(self):
+    return (1, 0)
+
+
+def _device(self):
+    return self.backend.devices()[0]
+
+
+def _set_methods():
+    A = Array
+    simple = {
+        "__array__": __array__, "__repr__": __repr__, "__str__": __str__, "__bool__": __bool__,
+        "__float__": __float__, "__int__": __int__, "__complex__": __complex__,
+        "__index__": __index__, "item": item, "tolist": tolist, "__len__": __len__,
+        "__iter__": __iter__, "__hash__": __hash__, "astype": astype, "reshape": _reshape,
+        "transpose": _transpose, "__matmul__": __matmul__, "__rmatmul__": __rmatmul__,
+        "__getitem__": __getitem__, "__setitem__": __setitem__,
+        "__array_namespace__": __array_namespace__, "__dlpack__": __dlpack__,
+        "__dlpack_device__": __dlpack_device__,
+    }
+    for name, fn in simple.items():
+        setattr(A, name, fn)
+    A.T = property(_T)
+    A.mT = property(_mT)
+    A.at = property(_at)
+    A.device = property(_device)
+    A.__array_priority__ = 100
+    binops = {
+        "add": ufuncs.add, "sub": ufuncs.subtract, "mul": ufuncs.multiply,
+        "truediv": ufuncs.true_divide, "floordiv": ufuncs.floor_divide, "mod": ufuncs.remainder,
+        "pow": ufuncs.power, "and": ufuncs.bitwise_and, "or": ufuncs.bitwise_or,
+        "xor": ufuncs.bitwise_xor, "lshift": ufuncs.left_shift, "rshift": ufuncs.right_shift,
+        "divmod": ufuncs.divmod,
+    }
+    for name, fn in binops.items():
+        setattr(A, f"__{name}__", _binop(fn))
+        setattr(A, f"__r{name}__", _rbinop(fn))
+    for name, fn in {"eq": ufuncs.equal, "ne": ufuncs.not_equal, "lt": ufuncs.less,
+                     "le": ufuncs.less_equal, "gt": ufuncs.greater,
+                     "ge": ufuncs.greater_equal}.items():
+        setattr(A, f"__{name}__", _binop(fn))
+    A.__neg__ = ufuncs.negative
+    A.__pos__ = ufuncs.positive
+    A.__abs__ = ufuncs.absolute
+    A.__invert__ = ufuncs.invert
+    methods = {
+        "sum": reductions.sum, "prod": reductions.prod, "mean": reductions.mean,
+        "var": reductions.var, "std": reductions.std, "max": reductions.max,
+        "min": reductions.min, "all": reductions.all, "any": reductions.any,
+        "argmax": reductions.argmax, "argmin": reductions.argmin,
+        "cumsum": reductions.cumsum, "cumprod": reductions.cumprod, "ptp": reductions.ptp,
+        "ravel": shape_ops.ravel, "flatten": shape_ops.ravel, "squeeze": shape_ops.squeeze,
+        "swapaxes": shape_ops.swapaxes, "repeat": shape_ops.repeat,
+        "clip": ufuncs.clip, "round": ufuncs.round, "conj": ufuncs.conj,
+        "conjugate": ufuncs.conj, "dot": products.dot, "diagonal": indexing.diagonal,
+        "trace": indexing.trace, "take": indexing.take, "nonzero": indexing.nonzero,
+        "sort": sorting.sort, "argsort": sorting.argsort,
+    }
+    for name, fn in methods.items():
+        setattr(A, name, fn)
+    A.real = property(ufuncs.real)
+    A.imag = property(ufuncs.imag)
+    A.nbytes = property(lambda self: self.size * self.dtype.itemsize)
+    A.itemsize = property(lambda self: self.dtype.itemsize)
+    A.copy = lambda self: creation.copy(self)
+    A.view = lambda self, dtype=None: self if dtype is None else \
+        convert_element_type(self, dtype)
+    A.__copy__ = lambda self: self
+    A.__deepcopy__ = lambda self, memo: self
+    A.__reduce__ = lambda self: (asarray, (np.asarray(_to_numpy(self)),))
+    A.__format__ = lambda self, spec: (format(self.item(), spec) if self.ndim == 0 and spec
+                                       else str(self))
+    A.to_device = lambda self, device, /, *, stream=None: self
+
+
+_set_methods()

@@ -1,0 +1,137 @@
+"""Backend selection: ``TENSORLIB_BACKEND``, ``config.update("backend", ..)``, ``with backend(..)``.
+
+Backends live in the top-level ``backends/`` folder, installed as ``tensorlib.backends``, and
+load lazily: ``import tensorlib`` never imports CuPy or jaxlib.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+
+from tensorlib._src import core
+from tensorlib._src.config import config
+from tensorlib.errors import BackendNotAvailableError, ConfigError
+
+_loaded: dict = {}
+
+
+def _registry():
+    from tensorlib.backends import BACKENDS
+
+    return BACKENDS
+
+
+def get_backend(name: str | None = None):
+    """The backend object named ``name`` (default: the current one), loading it on first use."""
+    if name is None:
+        return core.current_backend()
+    name = name.lower()
+    be = _loaded.get(name)
+    if be is not None:
+        return be
+    reg = _registry()
+    if name not in reg:
+        raise ConfigError(
+            f"backend: unknown backend {name!r}; known backends are {', '.join(sorted(reg))}. "
+            "Set TENSORLIB_BACKEND or call tensorlib.config.update('backend', name)."
+        )
+    modname, requirement, hint = reg[name]
+    if requirement is not None:
+        try:
+            importlib.import_module(requirement)
+        except ImportError as e:
+            raise BackendNotAvailableError(
+                f"backend {name!r} needs the package {requirement!r}, which is not installed "
+                f"({e}). Install it with: {hint}"
+            ) from e
+    mod = importlib.import_module(modname)
+    be = mod.BACKEND
+    _loaded[name] = be
+    for t in be.buffer_types:
+        core._backend_by_type[t] = be
+    return be
+
+
+def _on_config(name, value):
+    if name == "backend":
+        core._current[0] = None
+        get_backend(value)  # fail now, at the user's line, if it is missing
+
+
+config._listeners.append(_on_config)
+
+
+def default_backend() -> str:
+    """Name of the backend new arrays are created on."""
+    return core.current_backend().name
+
+
+@contextlib.contextmanager
+def backend(name: str):
+    """Context manager: arrays created inside live on backend ``name``.
+
+    Examples
+    --------
+    >>> import tensorlib as tl
+    >>> with tl.backend("numpy"):
+    ...     tl.numpy.ones(2).backend.name
+    'numpy'
+    """
+    be = get_backend(name)
+    prev = core._current[0]
+    core._current[0] = be
+    try:
+        yield be
+    finally:
+        core._current[0] = prev
+
+
+def backend_for_buffer(buf):
+    t = type(buf)
+    for be in _loaded.values():
+        if isinstance(buf, be.buffer_types):
+            core._backend_by_type[t] = be
+            return be
+    raise TypeError(f"no tensorlib backend owns buffers of type {t.__module__}.{t.__qualname__}")
+
+
+def backend_name_of_type(t) -> str:
+    for be in _loaded.values():
+        if issubclass(t, be.buffer_types):
+            return be.name
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def devices(backend_name: str | None = None) -> list:
+    """Devices of a backend (default: the current one)."""
+    return list(get_backend(backend_name).devices())
+
+
+def device_put(x, device=None):
+    """Move ``x`` (an Array, NumPy array or pytree of them) to ``device`` (or a backend name)."""
+    from tensorlib._src.tree_util import tree_map
+
+    if device is None:
+        target = core.current_backend()
+    elif isinstance(device, str):
+        target = get_backend(device)
+    else:
+        target = device.backend
+    return tree_map(lambda leaf: _put_leaf(leaf, target, device), x)
+
+
+def _put_leaf(x, target, device):
+    import numpy as np
+
+    if isinstance(x, core.Tracer):
+        return x
+    if isinstance(x, core.Array):
+        if x.backend is target and device is None:
+            return x
+        host = x.to_numpy()
+        return core.Array(target.from_numpy(host, device=device), x._weak)
+    from tensorlib._src import dtypes
+
+    arr = np.asarray(x)
+    return core.Array(target.from_numpy(arr.astype(dtypes.canonicalize(arr.dtype)), device=device))

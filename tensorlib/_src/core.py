@@ -1,0 +1,497 @@
+"""The core: abstract values, primitives, ``bind``, ``Array``, tracers and the trace stack.
+
+Every operation ends in ``Primitive.bind``. With no transformation active, ``bind`` runs the
+backend kernel chosen by multiple dispatch on the buffer types (resolved once per type
+signature and cached). Under transformations, ``bind`` hands the primitive to the innermost
+trace that owns one of its inputs; traces are interpreters (tape, forward mode, batching,
+staging) that may themselves ``bind`` at the level below.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.config import config
+from tensorlib.errors import LeakedTracerError, ShapeError
+
+# --------------------------------------------------------------------------------------------
+# Abstract values
+
+
+class AbstractArray:
+    """Shape, dtype and weak-type flag of an array: what staging and shape rules see."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def update(self, shape=None, dtype=None, weak_type=None):
+        return AbstractArray(
+            self.shape if shape is None else shape,
+            self.dtype if dtype is None else dtype,
+            self.weak_type if weak_type is None else weak_type,
+        )
+
+    def strip_weak(self):
+        return AbstractArray(self.shape, self.dtype, False)
+
+    def __eq__(self, other):
+        return (
+            type(other) is AbstractArray
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+            and self.weak_type == other.weak_type
+        )
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def str_short(self):
+        return dtypes.short_aval(self.shape, self.dtype, self.weak_type)
+
+    def __repr__(self):
+        return f"AbstractArray({self.str_short()})"
+
+
+# --------------------------------------------------------------------------------------------
+# Primitives
+
+_registry: dict[str, Primitive] = {}
+
+WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST = 0, 1, 2
+
+
+class Primitive:
+    """A named operation with a rule table (shape, JVP, VJP, batching, impls, lowerings).
+
+    ``weak`` says how the eager fast path sets the output's weak type without running the
+    shape rule: never weak, weak when every input is weak, or as the first input.
+    """
+
+    __slots__ = ("name", "multiple_results", "weak", "impl", "_impl_cache", "__weakref__")
+
+    def __init__(self, name: str, *, multiple_results: bool = False, weak: int = WEAK_ALL_INPUTS):
+        if name in _registry:
+            raise ValueError(f"Primitive {name!r} is already registered")
+        self.name = name
+        self.multiple_results = multiple_results
+        self.weak = weak
+        # Higher-order primitives (custom rules, control flow) run eagerly through ``impl``,
+        # a function of Arrays, instead of a backend kernel.
+        self.impl = None
+        self._impl_cache: dict = {}
+        _registry[name] = self
+
+    def bind(self, *args, **params):
+        return bind(self, args, params)
+
+    def __repr__(self):
+        return self.name
+
+
+def primitives() -> dict[str, Primitive]:
+    """Every registered primitive, by name."""
+    return dict(_registry)
+
+
+# --------------------------------------------------------------------------------------------
+# The trace stack
+
+
+class _TraceState(threading.local):
+    def __init__(self):
+        self.stack: list[Trace] = []
+        # The level that receives operations on plain arrays: 0 (eager) unless staging.
+        self.dynamic: Trace | None = None
+
+
+_tls = _TraceState()
+
+
+class Trace:
+    """One active transformation. Subclasses are interpreters: tape, jvp, batch, staging."""
+
+    __slots__ = ("level", "active", "payload")
+
+    def __init__(self, level: int, payload=None):
+        self.level = level
+        self.active = True
+        self.payload = payload
+
+    def pure(self, val):
+        raise NotImplementedError(type(self).__name__ + ".pure")
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        raise NotImplementedError(type(self).__name__ + ".process_primitive")
+
+    def full_raise(self, val):
+        if isinstance(val, Tracer):
+            trace = val._trace
+            if trace is self:
+                return val
+            if not trace.active:
+                raise_leaked(val)
+            if trace.level < self.level:
+                return self.lift(val)
+            raise LeakedTracerError(
+                f"a value of transformation level {trace.level} reached level {self.level}: "
+                "a tracer escaped the function that created it"
+            )
+        return self.pure(val)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(level={self.level})"
+
+
+_trace_ids = itertools.count(1)
+
+
+class new_trace:
+    """Context manager that pushes one trace of ``trace_type`` on this thread's stack.
+
+    The stack is always restored, even when the traced function raises, so a failed
+    transformation leaves no level behind.
+    """
+
+    __slots__ = ("trace_type", "payload", "trace", "dynamic")
+
+    def __init__(self, trace_type, payload=None, dynamic=False):
+        self.trace_type = trace_type
+        self.payload = payload
+        self.dynamic = dynamic
+
+    def __enter__(self):
+        stack = _tls.stack
+        self.trace = trace = self.trace_type(len(stack) + 1, self.payload)
+        stack.append(trace)
+        if self.dynamic:
+            self._prev = _tls.dynamic
+            _tls.dynamic = trace
+        return trace
+
+    def __exit__(self, *exc):
+        stack = _tls.stack
+        self.trace.active = False
+        # Pop down to (and including) our trace, whatever an exception left above it.
+        while stack:
+            t = stack.pop()
+            t.active = False
+            if t is self.trace:
+                break
+        if self.dynamic:
+            _tls.dynamic = self._prev
+        return False
+
+
+def trace_depth() -> int:
+    return len(_tls.stack)
+
+
+def raise_leaked(tracer):
+    raise LeakedTracerError(
+        f"a traced value {tracer.aval.str_short()} from {type(tracer._trace).__name__} was "
+        "used after the transformation that created it returned (for example, it was stored "
+        "in a global or a closure). Return it from the transformed function instead."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# bind
+
+
+def bind(prim: Primitive, args, params):
+    if not _tls.stack:
+        return eval_primitive(prim, args, params)
+    top = _find_top_trace(args)
+    if top is None:
+        return eval_primitive(prim, args, params)
+    tracers = [top.full_raise(a) for a in args]
+    out = top.process_primitive(prim, tracers, params)
+    return out
+
+
+def _find_top_trace(args):
+    top = _tls.dynamic
+    level = top.level if top is not None else 0
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if not t.active:
+                raise_leaked(a)
+            if t.level > level:
+                top, level = t, t.level
+    return top
+
+
+def eval_primitive(prim, args, params):
+    """Run ``prim`` now on concrete arrays (the eager interpreter)."""
+    if prim.impl is not None:
+        return prim.impl(*args, **params)
+    try:
+        bufs = [a._buf for a in args]
+    except AttributeError:
+        args = [_as_array_arg(prim, a) for a in args]
+        bufs = [a._buf for a in args]
+    if bufs:
+        key = tuple([type(b) for b in bufs])
+    else:
+        key = (current_backend().buffer_type,)
+    fn = prim._impl_cache.get(key)
+    if fn is None:
+        from tensorlib._src.dispatch import resolve
+
+        fn = resolve(prim, key)
+    try:
+        out = fn(*bufs, **params)
+    except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as e:
+        raise ShapeError(
+            f"{prim.name}: the {key[0].__module__} kernel failed on "
+            f"{', '.join(dtypes.short_aval(b.shape, b.dtype) for b in bufs)} "
+            f"with {params}: {e}"
+        ) from e
+    if prim.multiple_results:
+        outs = [Array(o, False) for o in out]
+        if config.check_rules:
+            _check_rules(prim, args, params, outs)
+        return outs
+    w = prim.weak
+    if w == WEAK_NEVER:
+        weak = False
+    elif w == WEAK_FIRST:
+        weak = args[0]._weak if args else False
+    else:
+        weak = all([a._weak for a in args]) if args else False
+    res = Array(out, weak)
+    if config.check_rules:
+        _check_rules(prim, args, params, [res])
+    if config.debug_nans:
+        _check_nans(prim, res)
+    return res
+
+
+def _as_array_arg(prim, a):
+    if isinstance(a, Tracer):
+        raise_leaked(a)
+    if isinstance(a, Array):
+        return a
+    return asarray_scalar(a)
+
+
+def _check_rules(prim, args, params, outs):
+    from tensorlib._src.rules import shape_rules
+
+    rule = shape_rules.get(prim)
+    if rule is None:
+        return
+    avals = rule(*[a.aval for a in args], **params)
+    avals = avals if prim.multiple_results else [avals]
+    for i, (aval, o) in enumerate(zip(avals, outs)):
+        if aval.shape != o.shape or aval.dtype != o.dtype or aval.weak_type != o._weak:
+            raise AssertionError(
+                f"{prim.name}: shape rule gives {aval.str_short()} for output {i} but the "
+                f"kernel returned {o.aval.str_short()} (params {params})"
+            )
+
+
+def _check_nans(prim, res):
+    if dtypes.is_inexact(res.dtype) and res.size and np.isnan(res.to_numpy()).any():
+        from tensorlib.errors import TensorlibError
+
+        class FloatingPointError_(TensorlibError, FloatingPointError):
+            pass
+
+        raise FloatingPointError_(
+            f"debug_nans: primitive '{prim.name}' produced NaN in its output "
+            f"{res.aval.str_short()}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Array
+
+
+class Array:
+    """An immutable n-dimensional array that wraps one backend buffer.
+
+    Operators, methods and indexing are attached by ``tensorlib._src.array_methods``.
+    """
+
+    __slots__ = ("_buf", "_weak", "__weakref__")
+    __array_priority__ = 100
+
+    def __init__(self, buf, weak=False):
+        self._buf = buf
+        self._weak = weak
+
+    @property
+    def shape(self) -> tuple:
+        return self._buf.shape
+
+    @property
+    def dtype(self):
+        return self._buf.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._buf.ndim
+
+    @property
+    def size(self) -> int:
+        return self._buf.size
+
+    @property
+    def weak_type(self) -> bool:
+        return self._weak
+
+    @property
+    def aval(self) -> AbstractArray:
+        return AbstractArray(self._buf.shape, self._buf.dtype, self._weak)
+
+    @property
+    def backend(self):
+        return backend_of(self._buf)
+
+    def to_numpy(self) -> np.ndarray:
+        return self.backend.to_numpy(self._buf)
+
+    def block_until_ready(self):
+        self.backend.block_until_ready(self._buf)
+        return self
+
+    def is_concrete(self) -> bool:
+        return True
+
+
+class Tracer(Array):
+    """A value inside a transformation. Subclasses carry what their interpreter needs."""
+
+    __slots__ = ("_trace",)
+
+    @property
+    def aval(self) -> AbstractArray:
+        raise NotImplementedError(type(self).__name__ + ".aval")
+
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    @property
+    def size(self):
+        return self.aval.size
+
+    @property
+    def weak_type(self):
+        return self.aval.weak_type
+
+    @property
+    def _weak(self):
+        return self.aval.weak_type
+
+    def concrete_value(self):
+        """The concrete Array under this tracer, or None if it is abstract (staged)."""
+        return None
+
+    def to_numpy(self):
+        v = self.concrete_value()
+        if v is None:
+            from tensorlib._src.errors_util import concretization_error
+
+            raise concretization_error(self, "numpy.asarray()")
+        return v.to_numpy()
+
+    @property
+    def backend(self):
+        v = self.concrete_value()
+        return v.backend if v is not None else current_backend()
+
+    def block_until_ready(self):
+        return self
+
+    def is_concrete(self) -> bool:
+        return self.concrete_value() is not None
+
+
+def get_aval(x) -> AbstractArray:
+    if isinstance(x, Array):
+        return x.aval
+    dt = dtypes.scalar_dtype(x)
+    return AbstractArray(np.shape(x), dt, type(x) in (bool, int, float, complex))
+
+
+def concrete_or_none(x):
+    """The concrete Array behind ``x`` (through jvp/tape tracers), or None."""
+    if type(x) is Array:
+        return x
+    if isinstance(x, Tracer):
+        v = x.concrete_value()
+        return concrete_or_none(v) if v is not None else None
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Backends (selection lives in tensorlib._src.backend; these are the hot-path hooks)
+
+_backend_by_type: dict[type, Any] = {}
+_current = [None]
+
+
+def backend_of(buf):
+    b = _backend_by_type.get(type(buf))
+    if b is None:
+        from tensorlib._src.backend import backend_for_buffer
+
+        b = backend_for_buffer(buf)
+    return b
+
+
+def current_backend():
+    b = _current[0]
+    if b is None:
+        from tensorlib._src.backend import get_backend
+
+        b = get_backend(config.backend)
+        _current[0] = b
+    return b
+
+
+def asarray_scalar(x, dtype=None) -> Array:
+    """A Python/NumPy scalar or array as an Array of the current backend (scalars are weak)."""
+    weak = type(x) in (bool, int, float, complex) and dtype is None
+    if dtype is None:
+        dtype = dtypes.scalar_dtype(x) if weak else dtypes.canonicalize(np.asarray(x).dtype)
+    be = current_backend()
+    if weak and type(x) is int:
+        info = np.iinfo(dtype)
+        if not info.min <= x <= info.max:
+            raise OverflowError(
+                f"Python int {x} is too large for {dtype} (the default integer type); "
+                "enable 64-bit types with tl.config.update('enable_x64', True) or pass an "
+                "explicit dtype"
+            )
+    return Array(be.from_numpy(np.asarray(x, dtype=dtype)), weak)

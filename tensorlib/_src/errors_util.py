@@ -1,0 +1,31 @@
+"""Error helpers shared by the front end: concretization errors and user-frame lookup."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tensorlib.errors import ConcretizationError
+
+_LIB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_frame():
+    """``file:line`` of the innermost stack frame outside tensorlib (the user's line)."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not fn.startswith(_LIB_DIR) and "/tensorlib/backends/" not in fn:
+            return f"{fn}:{f.f_lineno}"
+        f = f.f_back
+    return "<unknown>"
+
+
+def concretization_error(tracer, what):
+    aval = tracer.aval.str_short() if hasattr(tracer, "aval") else repr(tracer)
+    return ConcretizationError(
+        f"{what} needs a concrete value, but got a staged value {aval} (at {user_frame()}). "
+        "Inside jit, Python control flow and conversions cannot see values: use "
+        "tensorlib.lax.cond / tensorlib.numpy.where for branches, or mark the argument static "
+        "with static_argnums."
+    )

@@ -1,0 +1,1 @@
+"""Implementation of ``tensorlib.numpy`` (re-exported by the public module)."""

@@ -1,0 +1,418 @@
+"""NumPy indexing on top of ``slice``, ``rev``, ``gather`` and ``scatter``; ``.at[]`` updates.
+
+Basic indices (ints, slices, None, Ellipsis) become static slices; integer arrays (and ints,
+when arrays are present) become one ``gather`` whose batch dimensions land where NumPy puts
+them. Boolean masks are turned into integer indices, which needs concrete values. Out-of-bounds
+gather indices clamp, as in JAX; ``.at[]`` updates drop them.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.core import Array, concrete_or_none
+from tensorlib._src.numpy.promotion import (
+    asarray,
+    broadcast_shapes,
+    broadcast_to,
+    canonicalize_axis,
+)
+from tensorlib._src.ops import elementwise as ew
+from tensorlib._src.ops import index as ix
+from tensorlib._src.ops import shape as sh
+from tensorlib.errors import ShapeError
+
+
+def _is_int_scalar(i):
+    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+
+
+def _is_array_index(i):
+    return isinstance(i, (Array, np.ndarray, list)) or (
+        isinstance(i, (bool, np.bool_)))
+
+
+def _expand(x, idx):
+    """Normalize ``idx`` to one entry per axis of ``x`` after inserting the None axes."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    idx = [asarray(i) if isinstance(i, list) else i for i in idx]
+    # boolean arrays: one entry per masked axis, turned into integer arrays (concrete only)
+    out = []
+    for i in idx:
+        if isinstance(i, (Array, np.ndarray)) and i.dtype == dtypes.bool_:
+            out.extend(_mask_to_ints(i))
+        elif isinstance(i, (bool, np.bool_)):
+            out.append(("bool_scalar", bool(i)))
+        else:
+            out.append(i)
+    n_ell = builtins.sum(1 for i in out if i is Ellipsis)
+    if n_ell > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = builtins.sum(1 for i in out if i is not None and i is not Ellipsis
+                        and not (isinstance(i, tuple) and i[0] == "bool_scalar"))
+    if used > x.ndim:
+        raise IndexError(f"too many indices for array: array is {x.ndim}-dimensional, but "
+                         f"{used} were indexed")
+    if n_ell:
+        k = out.index(Ellipsis)
+        out[k:k + 1] = [slice(None)] * (x.ndim - used)
+    else:
+        out += [slice(None)] * (x.ndim - used)
+    # None and scalar booleans add a new axis of size 1
+    new_shape, entries, src = [], [], 0
+    for i in out:
+        if i is None:
+            new_shape.append(1)
+            entries.append(slice(None))
+        elif isinstance(i, tuple):
+            new_shape.append(1)
+            entries.append(asarray(np.zeros(1 if i[1] else 0, np.int32)))
+        else:
+            new_shape.append(x.shape[src])
+            entries.append(i)
+            src += 1
+    if len(new_shape) != x.ndim:
+        x = sh.reshape(x, new_shape)
+    return x, entries
+
+
+def _mask_to_ints(mask):
+    c = concrete_or_none(mask) if isinstance(mask, Array) else mask
+    if c is None:
+        from tensorlib._src.errors_util import concretization_error
+
+        raise concretization_error(mask, "boolean-mask indexing (the result shape depends on "
+                                   "the values); use tensorlib.numpy.where(mask, x, 0) instead")
+    m = np.asarray(c.to_numpy() if isinstance(c, Array) else c)
+    if m.ndim == 0:
+        return [("bool_scalar", bool(m))]
+    return [asarray(n.astype(np.int32)) for n in np.nonzero(m)]
+
+
+def _apply_slices(x, entries):
+    """Apply the slice entries statically; return the array and the remaining entries."""
+    starts, limits, strides, flips = [], [], [], []
+    for d, e in enumerate(entries):
+        n = x.shape[d]
+        if isinstance(e, slice):
+            start, stop, step = e.indices(n)
+            if step < 0:
+                # x[a:b:-s] == rev(x)[n-1-a : n-1-b : s]
+                flips.append(d)
+                start, stop, step = n - 1 - start, n - 1 - stop, -step
+            length = builtins.max(0, -(-(stop - start) // step))
+            starts.append(start if length else 0)
+            limits.append(start + (length - 1) * step + 1 if length else 0)
+            strides.append(step)
+        else:
+            starts.append(0)
+            limits.append(n)
+            strides.append(1)
+    if flips:
+        x = sh.rev(x, flips)
+    if starts != [0] * x.ndim or limits != list(x.shape) or builtins.any(s != 1 for s in strides):
+        x = sh.slice(x, starts, limits, strides)
+    return x
+
+
+def _normalize_index_array(i, n, axis):
+    i = asarray(i)
+    if not dtypes.is_integer(i.dtype):
+        raise IndexError(f"indices must be integers or booleans, got {i.aval.str_short()} for "
+                         f"axis {axis}")
+    if i.dtype != dtypes.int32 and i.dtype != dtypes.int64:
+        i = ew.convert_element_type(i, dtypes.int32)
+    if dtypes.is_unsigned(i.dtype):
+        return i
+    neg = ew.lt(i, ew.full(i.shape, 0, i.dtype))
+    return ew.select_n(neg, i, ew.add(i, ew.full(i.shape, n, i.dtype)))
+
+
+def getitem(x, idx, mode="clip"):
+    """``x[idx]`` with NumPy semantics."""
+    x = asarray(x)
+    x, entries = _expand(x, idx)
+    adv = [d for d, e in enumerate(entries) if not isinstance(e, slice)]
+    if not adv:
+        return _apply_slices(x, entries)
+    for d in adv:
+        e = entries[d]
+        if _is_int_scalar(e):
+            n = x.shape[d]
+            if not -n <= int(e) < n:
+                raise IndexError(f"index {int(e)} is out of bounds for axis {d} with size {n}")
+    if builtins.all(_is_int_scalar(entries[d]) for d in adv):
+        # only static ints: a static slice and a reshape
+        ents = [slice(int(e) % x.shape[d], int(e) % x.shape[d] + 1) if _is_int_scalar(e) else e
+                for d, e in enumerate(entries)]
+        y = _apply_slices(x, ents)
+        return sh.reshape(y, [n for d, n in enumerate(y.shape) if d not in adv])
+    y = _apply_slices(x, entries)
+    arrs = [_normalize_index_array(entries[d], y.shape[d], d) for d in adv]
+    arrs = [a if a.dtype == arrs[0].dtype else ew.convert_element_type(a, dtypes.int32)
+            for a in arrs]
+    if builtins.len({a.dtype for a in arrs}) > 1:
+        arrs = [ew.convert_element_type(a, dtypes.int32) for a in arrs]
+    bshape = broadcast_shapes(*[a.shape for a in arrs], op="indexing")
+    cols = [sh.reshape(broadcast_to(a, bshape), bshape + (1,)) for a in arrs]
+    indices = sh.concatenate(cols, len(bshape)) if len(cols) > 1 else cols[0]
+    out = ix.gather(y, indices, dims=tuple(adv), mode=mode)
+    contiguous = adv == list(range(adv[0], adv[0] + len(adv)))
+    if contiguous and adv[0] > 0:
+        nb = len(bshape)
+        rest = out.ndim - nb
+        before = adv[0]
+        perm = list(range(nb, nb + before)) + list(range(nb)) + list(range(nb + before,
+                                                                          nb + rest))
+        out = sh.transpose(out, perm)
+    return out
+
+
+def _flat_positions(x, idx):
+    """Flat positions of the elements ``x[idx]`` selects; out-of-bounds positions are -1."""
+    n = x.size
+    ids = sh.reshape(sh.iota(dtypes.int32, n), x.shape)
+    ids = ew.add(ids, ew.full(ids.shape, 1, dtypes.int32))
+    sel = getitem(ids, idx, mode="fill")
+    return ew.sub(sel, ew.full(sel.shape, 1, dtypes.int32))
+
+
+def scatter_update(x, idx, values, mode, op_name):
+    """``x.at[idx].<mode>(values)``."""
+    x = asarray(x)
+    pos = _flat_positions(x, idx)
+    v = asarray(values)
+    if v.dtype != x.dtype:
+        v = ew.convert_element_type(v, x.dtype, x.weak_type)
+    try:
+        v = broadcast_to(v, pos.shape, f"at[].{op_name}")
+    except ShapeError as e:
+        raise ShapeError(f"at[].{op_name}: values {v.aval.str_short()} cannot be broadcast to "
+                         f"the indexed shape {tuple(pos.shape)} of {x.aval.str_short()}") from e
+    flat = sh.reshape(x, (x.size,))
+    m = pos.size
+    out = ix.scatter(flat, sh.reshape(pos, (m, 1)), sh.reshape(v, (m,)), dims=(0,), mode=mode)
+    return sh.reshape(out, x.shape)
+
+
+class _IndexUpdateHelper:
+    """``x.at[idx]``: functional updates, as in JAX."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, idx):
+        return _IndexUpdateRef(self.array, idx)
+
+    def __repr__(self):
+        return f"_IndexUpdateHelper({self.array!r})"
+
+
+class _IndexUpdateRef:
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array = array
+        self.index = index
+
+    def get(self, *, mode=None, fill_value=None):
+        return getitem(self.array, self.index, "fill" if mode == "fill" else "clip")
+
+    def set(self, values, *, mode=None):
+        return scatter_update(self.array, self.index, values, "set", "set")
+
+    def add(self, values, *, mode=None):
+        return scatter_update(self.array, self.index, values, "add", "add")
+
+    def subtract(self, values, *, mode=None):
+        return scatter_update(self.array, self.index, -asarray(values), "add", "subtract")
+
+    def multiply(self, values, *, mode=None):
+        return scatter_update(self.array, self.index, values, "mul", "multiply")
+
+    mul = multiply
+
+    def divide(self, values, *, mode=None):
+        from tensorlib._src.numpy.ufuncs import reciprocal
+
+        return scatter_update(self.array, self.index, reciprocal(values), "mul", "divide")
+
+    def power(self, values, *, mode=None):
+        from tensorlib._src.numpy.ufuncs import power
+
+        return self.set(power(self.get(), values))
+
+    def min(self, values, *, mode=None):
+        return scatter_update(self.array, self.index, values, "min", "min")
+
+    def max(self, values, *, mode=None):
+        return scatter_update(self.array, self.index, values, "max", "max")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def take(a, indices, axis=None, mode=None, fill_value=None):
+    a = asarray(a)
+    if axis is None:
+        a = sh.reshape(a, (a.size,))
+        axis = 0
+    ax = canonicalize_axis(axis, a.ndim, "take")
+    idx = (slice(None),) * ax + (asarray(indices),)
+    if mode == "wrap":
+        idx = (slice(None),) * ax + (asarray(indices) % a.shape[ax],)
+    return getitem(a, idx, "fill" if mode == "fill" else "clip")
+
+
+def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+    a = asarray(arr)
+    i = asarray(indices)
+    if axis is None:
+        a = sh.reshape(a, (a.size,))
+        axis = 0
+    ax = canonicalize_axis(axis, a.ndim, "take_along_axis")
+    if i.ndim != a.ndim:
+        raise ShapeError(f"take_along_axis: indices {i.aval.str_short()} and array "
+                         f"{a.aval.str_short()} need the same number of dims")
+    shape = list(broadcast_shapes(tuple(n for d, n in enumerate(a.shape) if d != ax),
+                                  tuple(n for d, n in enumerate(i.shape) if d != ax)))
+    shape.insert(ax, i.shape[ax])
+    i = broadcast_to(i, shape)
+    a_shape = list(shape)
+    a_shape[ax] = a.shape[ax]
+    a = broadcast_to(a, a_shape)
+    i = _normalize_index_array(i, a.shape[ax], ax)
+    return ix.take_along(a, i, ax)
+
+
+def nonzero(a, *, size=None, fill_value=None):
+    """Indices of nonzero elements (needs concrete values unless ``size`` is given)."""
+    a = asarray(a)
+    c = concrete_or_none(a)
+    if c is None:
+        from tensorlib._src.errors_util import concretization_error
+
+        raise concretization_error(a, "nonzero() (the result shape depends on the values); "
+                                   "pass size= to fix it")
+    res = np.nonzero(np.atleast_1d(c.to_numpy()))
+    if size is not None:
+        fv = 0 if fill_value is None else fill_value
+        res = tuple(np.concatenate([r[:size], np.full(builtins.max(size - len(r), 0), fv)])
+                    for r in res)
+    return tuple(asarray(r.astype(dtypes.default_int())) for r in res)
+
+
+def argwhere(a, *, size=None, fill_value=None):
+    from tensorlib._src.numpy.shape_ops import stack
+
+    nz = nonzero(a, size=size, fill_value=fill_value)
+    if not nz:
+        return asarray(np.zeros((0, 0), np.int32))
+    return stack(nz, axis=1) if asarray(a).ndim else asarray(np.zeros((int(bool(asarray(a))), 0),
+                                                                    np.int32))
+
+
+def flatnonzero(a, *, size=None, fill_value=None):
+    return nonzero(sh.reshape(asarray(a), (asarray(a).size,)), size=size, fill_value=fill_value)[0]
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    a = asarray(a)
+    a1, a2 = canonicalize_axis(axis1, a.ndim), canonicalize_axis(axis2, a.ndim)
+    n, m = a.shape[a1], a.shape[a2]
+    k = builtins.max(0, builtins.min(n + builtins.min(offset, 0), m - builtins.max(offset, 0)))
+    rows = np.arange(k) - builtins.min(offset, 0)
+    cols = np.arange(k) + builtins.max(offset, 0)
+    from tensorlib._src.numpy.shape_ops import moveaxis
+
+    b = moveaxis(a, (a1, a2), (-2, -1))
+    nd = b.ndim
+    idx = (Ellipsis, asarray(rows.astype(np.int32)), asarray(cols.astype(np.int32)))
+    out = getitem(b, idx)
+    return out if nd >= 2 else out
+
+
+def diag(v, k=0):
+    v = asarray(v)
+    if v.ndim == 1:
+        n = v.shape[0] + builtins.abs(k)
+        z = ew.full((n, n), 0, v.dtype)
+        rows = np.arange(v.shape[0]) - builtins.min(k, 0)
+        cols = np.arange(v.shape[0]) + builtins.max(k, 0)
+        return z.at[asarray(rows.astype(np.int32)), asarray(cols.astype(np.int32))].set(v)
+    if v.ndim == 2:
+        return diagonal(v, k)
+    raise ShapeError(f"diag: input must be 1-d or 2-d, got {v.aval.str_short()}")
+
+
+def diagflat(v, k=0):
+    from tensorlib._src.numpy.shape_ops import ravel
+
+    return diag(ravel(v), k)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    from tensorlib._src.numpy.reductions import sum
+
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+def compress(condition, a, axis=None):
+    a = asarray(a)
+    c = np.asarray(asarray(condition).to_numpy()).astype(bool)
+    idx = np.nonzero(c)[0].astype(np.int32)
+    return take(a, asarray(idx), axis=axis)
+
+
+def extract(condition, arr):
+    from tensorlib._src.numpy.shape_ops import ravel
+
+    return getitem(ravel(arr), ravel(asarray(condition)).astype(bool))
+
+
+def select(condlist, choicelist, default=0):
+    from tensorlib._src.numpy.ufuncs import where
+
+    out = asarray(default)
+    for c, v in reversed(list(zip(condlist, choicelist))):
+        out = where(c, v, out)
+    return out
+
+
+def choose(a, choices, mode="raise"):
+    from tensorlib._src.numpy.shape_ops import stack
+
+    a = asarray(a)
+    ch = stack([asarray(c) for c in choices])
+    ch, a = broadcast_to(ch, broadcast_shapes(ch.shape, (1,) + a.shape)), a
+    a = broadcast_to(a, ch.shape[1:])
+    if mode == "wrap":
+        a = a % ch.shape[0]
+    return ix.take_along(ch, sh.expand_dims(ew.convert_element_type(a, dtypes.int32), (0,)),
+                         0)[0]
+
+
+def ix_(*args):
+    out = []
+    n = len(args)
+    for k, a in enumerate(args):
+        a = asarray(a)
+        shape = [1] * n
+        shape[k] = a.size
+        out.append(sh.reshape(a, shape))
+    return tuple(out)
+
+
+def put_along_axis(arr, indices, values, axis, inplace=False, mode=None):
+    a = asarray(arr)
+    i = asarray(indices)
+    ax = canonicalize_axis(axis, a.ndim)
+    v = broadcast_to(asarray(values, a.dtype), i.shape)
+    full_idx = ix.along_axis_indices(_normalize_index_array(i, a.shape[ax], ax), ax)
+    return ix.scatter(a, full_idx, v, dims=tuple(range(a.ndim)), mode="set")

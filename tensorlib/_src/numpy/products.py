@@ -1,0 +1,224 @@
+"""Products: matmul, dot, vdot, inner, outer, tensordot, einsum, kron, cross, vecdot."""
+
+from __future__ import annotations
+
+import builtins
+
+from tensorlib._src import dtypes
+from tensorlib._src.numpy.promotion import (
+    asarray,
+    broadcast_shapes,
+    broadcast_to,
+    canonicalize_axis,
+    promote_dtypes,
+)
+from tensorlib._src.ops import reduce as rd
+from tensorlib._src.ops import shape as sh
+from tensorlib.errors import ShapeError
+
+
+def matmul(x1, x2, /, *, precision=None, preferred_element_type=None):
+    """Matrix product with NumPy's rules for 1-d operands and broadcast batch dimensions."""
+    a, b = promote_dtypes(asarray(x1), asarray(x2))
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: operands must be at least 1-d, got {a.aval.str_short()} and "
+                         f"{b.aval.str_short()}; use multiply for scalars")
+    a_vec, b_vec = a.ndim == 1, b.ndim == 1
+    if a_vec:
+        a = sh.reshape(a, (1, a.shape[0]))
+    if b_vec:
+        b = sh.reshape(b, (b.shape[0], 1))
+    if a.shape[-1] != b.shape[-2]:
+        raise ShapeError(f"matmul: contracting dimensions differ: {a.aval.str_short()} @ "
+                         f"{b.aval.str_short()} ({a.shape[-1]} != {b.shape[-2]})")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], op="matmul")
+    if a.shape[:-2] != batch:
+        a = broadcast_to(a, batch + a.shape[-2:])
+    if b.shape[:-2] != batch:
+        b = broadcast_to(b, batch + b.shape[-2:])
+    nb = len(batch)
+    dt = preferred_element_type
+    if a.dtype == dtypes.bool_:
+        dt = dtypes.bool_
+    out = rd.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))), dt)
+    if a_vec and b_vec:
+        return sh.reshape(out, batch)
+    if a_vec:
+        return sh.reshape(out, batch + (out.shape[-1],))
+    if b_vec:
+        return sh.reshape(out, batch + (out.shape[-2],))
+    return out
+
+
+def dot(a, b, *, precision=None, preferred_element_type=None):
+    a, b = promote_dtypes(asarray(a), asarray(b))
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if b.ndim == 1 or a.ndim == 1 or (a.ndim <= 2 and b.ndim <= 2):
+        return matmul(a, b) if b.ndim <= 2 else tensordot(a, b, ((a.ndim - 1,), (b.ndim - 2,)))
+    return tensordot(a, b, ((a.ndim - 1,), (b.ndim - 2,)))
+
+
+def vdot(a, b, *, precision=None):
+    from tensorlib._src.numpy.ufuncs import conj
+
+    a, b = asarray(a), asarray(b)
+    return dot(conj(a).reshape(-1), b.reshape(-1))
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    from tensorlib._src.numpy.reductions import sum
+    from tensorlib._src.numpy.ufuncs import conj
+
+    a, b = promote_dtypes(asarray(x1), asarray(x2))
+    if a.shape[axis] != b.shape[axis]:
+        raise ShapeError(f"vecdot: axis {axis} sizes differ: {a.aval.str_short()} and "
+                         f"{b.aval.str_short()}")
+    return sum(conj(a) * b, axis=axis)
+
+
+def inner(a, b):
+    a, b = promote_dtypes(asarray(a), asarray(b))
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, ((a.ndim - 1,), (b.ndim - 1,)))
+
+
+def outer(a, b):
+    a, b = promote_dtypes(asarray(a), asarray(b))
+    return a.reshape(-1)[:, None] * b.reshape(-1)[None, :]
+
+
+def tensordot(a, b, axes=2):
+    a, b = promote_dtypes(asarray(a), asarray(b))
+    if isinstance(axes, int):
+        ax_a = tuple(range(a.ndim - axes, a.ndim))
+        ax_b = tuple(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = (ax_a,) if isinstance(ax_a, int) else tuple(ax_a)
+        ax_b = (ax_b,) if isinstance(ax_b, int) else tuple(ax_b)
+    ax_a = tuple(canonicalize_axis(x, a.ndim, "tensordot") for x in ax_a)
+    ax_b = tuple(canonicalize_axis(x, b.ndim, "tensordot") for x in ax_b)
+    for i, j in zip(ax_a, ax_b):
+        if a.shape[i] != b.shape[j]:
+            raise ShapeError(f"tensordot: shape mismatch {a.aval.str_short()} axis {i} vs "
+                             f"{b.aval.str_short()} axis {j}")
+    return rd.dot_general(a, b, ((ax_a, ax_b), ((), ())))
+
+
+def kron(a, b):
+    a, b = promote_dtypes(asarray(a), asarray(b))
+    nd = builtins.max(a.ndim, b.ndim)
+    a = a.reshape((1,) * (nd - a.ndim) + a.shape)
+    b = b.reshape((1,) * (nd - b.ndim) + b.shape)
+    ia = []
+    ib = []
+    for d in range(nd):
+        ia += [a.shape[d], 1]
+        ib += [1, b.shape[d]]
+    out = a.reshape(ia) * b.reshape(ib)
+    return out.reshape([a.shape[d] * b.shape[d] for d in range(nd)])
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    from tensorlib._src.numpy.shape_ops import moveaxis, stack
+
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = promote_dtypes(asarray(a), asarray(b))
+    a = moveaxis(a, axisa, -1)
+    b = moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ShapeError("cross: incompatible dimensions for cross product (need 2 or 3)")
+    if a.shape[-1] == 2:
+        a = sh.pad(a, asarray(0, a.dtype), [(0, 0, 0)] * (a.ndim - 1) + [(0, 1, 0)])
+    if b.shape[-1] == 2:
+        b = sh.pad(b, asarray(0, b.dtype), [(0, 0, 0)] * (b.ndim - 1) + [(0, 1, 0)])
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+def einsum(subscripts, *operands, optimize=None, precision=None,
+           preferred_element_type=None):
+    """Einstein summation, contracted pairwise left to right with ``dot_general``."""
+    ops = [asarray(o) for o in operands]
+    ops = promote_dtypes(*ops)
+    inputs, output = _parse_einsum(subscripts, ops)
+    terms = []
+    for spec, x in zip(inputs, ops):
+        x, spec = _einsum_diagonal(x, spec)
+        terms.append((spec, x))
+    all_needed = set(output)
+    while len(terms) > 1:
+        (s1, x1), (s2, x2) = terms[0], terms[1]
+        rest = "".join(s for s, _ in terms[2:]) + output
+        x1, s1 = _sum_unused(x1, s1, s2 + rest)
+        x2, s2 = _sum_unused(x2, s2, s1 + rest)
+        shared = [c for c in s1 if c in s2]
+        batch = [c for c in shared if c in rest]
+        contract = [c for c in shared if c not in rest]
+        dn = ((tuple(s1.index(c) for c in contract), tuple(s2.index(c) for c in contract)),
+              (tuple(s1.index(c) for c in batch), tuple(s2.index(c) for c in batch)))
+        out = rd.dot_general(x1, x2, dn)
+        spec = "".join(batch) + "".join(c for c in s1 if c not in shared) + \
+            "".join(c for c in s2 if c not in shared)
+        terms = [(spec, out)] + terms[2:]
+    spec, x = terms[0]
+    x, spec = _sum_unused(x, spec, "".join(all_needed))
+    perm = [spec.index(c) for c in output]
+    return sh.transpose(x, perm)
+
+
+def _parse_einsum(subscripts, ops):
+    sub = subscripts.replace(" ", "")
+    if "->" in sub:
+        lhs, out = sub.split("->")
+    else:
+        lhs, out = sub, None
+    ins = lhs.split(",")
+    if len(ins) != len(ops):
+        raise ValueError(f"einsum: {len(ins)} operand specs for {len(ops)} operands")
+    letters = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in sub]
+    ell_nd = builtins.max([o.ndim - (len(s) - 3) for s, o in zip(ins, ops) if "..." in s],
+                          default=0)
+    ell = "".join(letters[:ell_nd])
+    fixed = []
+    for s, o in zip(ins, ops):
+        if "..." in s:
+            k = o.ndim - (len(s) - 3)
+            s = s.replace("...", ell[ell_nd - k:] if k else "")
+        if len(s) != o.ndim:
+            raise ShapeError(f"einsum: spec {s!r} has {len(s)} indices but the operand is "
+                             f"{o.aval.str_short()}")
+        fixed.append(s)
+    if out is None:
+        counts = {}
+        for s in fixed:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return fixed, out
+
+
+def _einsum_diagonal(x, spec):
+    from tensorlib._src.numpy.indexing import diagonal
+
+    while len(set(spec)) != len(spec):
+        c = next(ch for ch in spec if spec.count(ch) > 1)
+        i = spec.index(c)
+        j = spec.index(c, i + 1)
+        x = diagonal(x, 0, i, j)
+        spec = "".join(ch for k, ch in enumerate(spec) if k not in (i, j)) + c
+    return x, spec
+
+
+def _sum_unused(x, spec, keep):
+    axes = [i for i, c in enumerate(spec) if c not in keep]
+    if not axes:
+        return x, spec
+    return rd.reduce_sum(x, axes), "".join(c for c in spec if c in keep)

@@ -1,0 +1,163 @@
+"""Argument handling of ``tensorlib.numpy``: conversion, dtype promotion and broadcasting."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.core import Array, asarray_scalar, current_backend
+from tensorlib._src.ops.elementwise import convert_element_type
+from tensorlib._src.ops.shape import broadcast_in_dim
+from tensorlib.errors import ShapeError
+
+_SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
+
+
+def asarray(a, dtype=None, copy=None) -> Array:
+    """Convert ``a`` (Array, NumPy array, scalar, nested sequence) to an Array.
+
+    Examples
+    --------
+    >>> import tensorlib.numpy as tnp
+    >>> tnp.asarray([1, 2, 3])
+    Array([1, 2, 3], dtype=int32, backend=numpy)
+    """
+    if isinstance(a, Array):
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            return convert_element_type(a, dtype)
+        return a
+    if type(a) in _SCALARS:
+        if dtype is None:
+            return asarray_scalar(a)
+        return asarray_scalar(np.asarray(a, dtype=dtypes.canonicalize(dtype)))
+    if isinstance(a, (list, tuple)) and _contains_array(a):
+        from tensorlib._src.numpy.shape_ops import stack
+
+        return stack([asarray(x, dtype) for x in a])
+    if hasattr(a, "__array_namespace__") and not isinstance(a, np.ndarray):
+        a = np.asarray(a)
+    arr = np.asarray(a, dtype=None if dtype is None else np.dtype(dtype))
+    if arr.dtype == object:
+        raise TypeError(f"asarray: cannot convert {type(a).__name__} to an array")
+    target = dtypes.canonicalize(arr.dtype if dtype is None else dtype)
+    if arr.dtype.kind == "U" or arr.dtype.kind == "S":
+        raise TypeError(f"asarray: string arrays are not supported ({arr.dtype})")
+    return Array(current_backend().from_numpy(arr.astype(target, copy=False)), False)
+
+
+def array(a, dtype=None, copy=True, ndmin=0) -> Array:
+    """Like ``asarray``; ``ndmin`` prepends axes."""
+    out = asarray(a, dtype)
+    if out.ndim < ndmin:
+        from tensorlib._src.ops.shape import reshape
+
+        out = reshape(out, (1,) * (ndmin - out.ndim) + tuple(out.shape))
+    return out
+
+
+def _contains_array(seq):
+    for x in seq:
+        if isinstance(x, Array):
+            return True
+        if isinstance(x, (list, tuple)) and _contains_array(x):
+            return True
+    return False
+
+
+def broadcast_shapes(*shapes, op="broadcast_shapes"):
+    if len(shapes) == 1:
+        return tuple(shapes[0])
+    nd = builtins.max(len(s) for s in shapes)
+    out = []
+    for i in range(nd):
+        size = 1
+        for s in shapes:
+            k = len(s) - nd + i
+            d = s[k] if k >= 0 else 1
+            if d != 1:
+                if size != 1 and size != d:
+                    shown = " and ".join(str(tuple(s)) for s in shapes)
+                    raise ShapeError(
+                        f"{op}: shapes {shown} cannot be broadcast together (axis {i} has "
+                        f"sizes {size} and {d}); reshape or expand_dims one of them")
+                size = d
+        out.append(size)
+    return tuple(out)
+
+
+def broadcast_to(x, shape, op="broadcast_to"):
+    shape = tuple(int(s) for s in shape)
+    x = asarray(x)
+    if tuple(x.shape) == shape:
+        return x
+    if len(shape) < x.ndim or broadcast_shapes(x.shape, shape, op=op) != shape:
+        raise ShapeError(f"{op}: cannot broadcast {x.aval.str_short()} to shape {shape}")
+    nd = len(shape)
+    return broadcast_in_dim(x, shape, tuple(range(nd - x.ndim, nd)))
+
+
+def promote_dtypes(*args):
+    """Arrays of the common (JAX-promoted) dtype, weak where every input is weak."""
+    dt, weak = dtypes.result_type_weak(*args)
+    out = []
+    for a in args:
+        if isinstance(a, Array):
+            if a.dtype != dt or a._weak != weak:
+                a = convert_element_type(a, dt, weak)
+            out.append(a)
+        elif type(a) in _SCALARS:
+            out.append(_scalar_array(a, dt, weak))
+        else:
+            out.append(convert_element_type(asarray(a), dt, weak))
+    return out
+
+
+def _scalar_array(a, dt, weak):
+    if dt == dtypes.bool_ or dtypes.is_integer(dt):
+        if isinstance(a, builtins.float):
+            a = int(a)
+        if dtypes.is_integer(dt) and isinstance(a, builtins.int):
+            info = np.iinfo(dt)
+            if not info.min <= a <= info.max:
+                raise OverflowError(f"Python int {a} does not fit in {dt}")
+    return Array(current_backend().full((), a, dt), weak)
+
+
+def promote_args(op, *args):
+    """Promote dtypes, then broadcast shapes (NumPy rules), for an n-ary elementwise op."""
+    arrs = promote_dtypes(*args)
+    shapes = [a.shape for a in arrs]
+    s0 = shapes[0]
+    if all(s == s0 for s in shapes):
+        return arrs
+    shape = broadcast_shapes(*shapes, op=op)
+    return [broadcast_to(a, shape, op) for a in arrs]
+
+
+def promote_args_inexact(op, *args):
+    """Like ``promote_args`` but integer and boolean inputs become the default float."""
+    arrs = promote_dtypes(*args)
+    if not dtypes.is_inexact(arrs[0].dtype):
+        dt = dtypes.default_float()
+        arrs = [convert_element_type(a, dt, a._weak) for a in arrs]
+    return promote_args(op, *arrs)
+
+
+def canonicalize_axis(axis, ndim, op="axis"):
+    a = int(axis)
+    if not -ndim <= a < builtins.max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        raise ShapeError(f"{op}: axis {axis} is out of bounds for an array of dimension {ndim}")
+    return a % ndim if ndim else 0
+
+
+def canonicalize_axes(axis, ndim, op="axis"):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(canonicalize_axis(a, ndim, op) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ShapeError(f"{op}: repeated axis in {axis}")
+        return axes
+    return (canonicalize_axis(axis, ndim, op),)

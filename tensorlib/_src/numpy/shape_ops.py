@@ -1,0 +1,412 @@
+"""Shape manipulation of ``tensorlib.numpy``: reshape, transpose, stack, split, tile, ..."""
+
+from __future__ import annotations
+
+import builtins
+import operator
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.numpy.promotion import (
+    asarray,
+    broadcast_shapes,
+    broadcast_to,
+    canonicalize_axes,
+    canonicalize_axis,
+    promote_dtypes,
+)
+from tensorlib._src.ops import shape as sh
+from tensorlib.errors import ShapeError
+
+
+def shape(a):
+    return tuple(asarray(a).shape)
+
+
+def ndim(a):
+    return asarray(a).ndim if not isinstance(a, (int, float, complex, bool)) else 0
+
+
+def size(a, axis=None):
+    a = asarray(a)
+    return a.size if axis is None else a.shape[axis]
+
+
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    """Reshape; one dimension may be -1."""
+    a = asarray(a)
+    shape = newshape if shape is None else shape
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    shape = [operator.index(s) for s in shape]
+    if order != "C":
+        raise ValueError(f"reshape: only order='C' is supported, got {order!r}")
+    if shape.count(-1) > 1:
+        raise ShapeError(f"reshape: can only specify one unknown dimension, got {tuple(shape)}")
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        if known == 0 or a.size % known:
+            raise ShapeError(f"reshape: cannot reshape {a.aval.str_short()} into shape "
+                             f"{tuple(shape)}")
+        shape[shape.index(-1)] = a.size // known
+    return sh.reshape(a, shape)
+
+
+def ravel(a, order="C"):
+    a = asarray(a)
+    return sh.reshape(a, (a.size,))
+
+
+def transpose(a, axes=None):
+    a = asarray(a)
+    if axes is None:
+        axes = tuple(range(a.ndim))[::-1]
+    axes = tuple(canonicalize_axis(x, a.ndim, "transpose") for x in axes)
+    return sh.transpose(a, axes)
+
+
+def permute_dims(a, /, axes):
+    return transpose(a, axes)
+
+
+def matrix_transpose(x, /):
+    x = asarray(x)
+    if x.ndim < 2:
+        raise ShapeError(f"matrix_transpose: needs at least 2 dims, got {x.aval.str_short()}")
+    return swapaxes(x, -1, -2)
+
+
+def swapaxes(a, axis1, axis2):
+    a = asarray(a)
+    perm = list(range(a.ndim))
+    i, j = canonicalize_axis(axis1, a.ndim), canonicalize_axis(axis2, a.ndim)
+    perm[i], perm[j] = perm[j], perm[i]
+    return sh.transpose(a, perm)
+
+
+def moveaxis(a, source, destination):
+    a = asarray(a)
+    src = canonicalize_axes(source if isinstance(source, (tuple, list)) else (source,), a.ndim)
+    dst = canonicalize_axes(destination if isinstance(destination, (tuple, list))
+                            else (destination,), a.ndim)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination need the same number of axes")
+    order = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return sh.transpose(a, order)
+
+
+def expand_dims(a, axis):
+    a = asarray(a)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out_nd = a.ndim + len(axes)
+    axes = sorted(canonicalize_axis(x, out_nd, "expand_dims") for x in axes)
+    return sh.expand_dims(a, axes)
+
+
+def squeeze(a, axis=None):
+    a = asarray(a)
+    if axis is None:
+        axes = [d for d, n in enumerate(a.shape) if n == 1]
+    else:
+        axes = canonicalize_axes(axis, a.ndim, "squeeze")
+    return sh.squeeze(a, axes)
+
+
+def atleast_1d(*arys):
+    out = [reshape(a, (1,)) if asarray(a).ndim == 0 else asarray(a) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    out = []
+    for a in arys:
+        a = asarray(a)
+        out.append(reshape(a, (1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arys):
+    out = []
+    for a in arys:
+        a = asarray(a)
+        if a.ndim == 0:
+            a = reshape(a, (1, 1, 1))
+        elif a.ndim == 1:
+            a = reshape(a, (1, a.shape[0], 1))
+        elif a.ndim == 2:
+            a = reshape(a, a.shape + (1,))
+        out.append(a)
+    return out[0] if len(out) == 1 else out
+
+
+def broadcast_arrays(*args):
+    arrs = [asarray(a) for a in args]
+    shp = broadcast_shapes(*[a.shape for a in arrs])
+    return [broadcast_to(a, shp) for a in arrs]
+
+
+def concatenate(arrays, axis=0, dtype=None):
+    """Join arrays along an existing axis (``axis=None`` flattens first)."""
+    arrs = [asarray(a) for a in arrays]
+    if not arrs:
+        raise ValueError("concatenate: need at least one array to concatenate")
+    if axis is None:
+        arrs = [ravel(a) for a in arrs]
+        axis = 0
+    arrs = promote_dtypes(*arrs)
+    if dtype is not None:
+        arrs = [a.astype(dtype) for a in arrs]
+    ax = canonicalize_axis(axis, arrs[0].ndim, "concatenate")
+    for i, a in enumerate(arrs):
+        if a.ndim != arrs[0].ndim:
+            raise ShapeError(f"concatenate: array {i} has {a.ndim} dims but array 0 has "
+                             f"{arrs[0].ndim}; all inputs need the same number of dims")
+    return sh.concatenate(arrs, ax)
+
+
+concat = concatenate
+
+
+def stack(arrays, axis=0, dtype=None):
+    arrs = [asarray(a) for a in arrays]
+    if not arrs:
+        raise ValueError("stack: need at least one array to stack")
+    s0 = arrs[0].shape
+    for i, a in enumerate(arrs):
+        if a.shape != s0:
+            raise ShapeError(f"stack: array {i} has shape {a.shape} but array 0 has {s0}; "
+                             "all input arrays must have the same shape")
+    ax = canonicalize_axis(axis, len(s0) + 1, "stack")
+    return concatenate([sh.expand_dims(a, (ax,)) for a in arrs], axis=ax, dtype=dtype)
+
+
+def hstack(tup, dtype=None):
+    arrs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(*tup)]
+    return concatenate(arrs, axis=0 if arrs[0].ndim == 1 else 1, dtype=dtype)
+
+
+def vstack(tup, dtype=None):
+    arrs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)]
+    return concatenate(arrs, axis=0, dtype=dtype)
+
+
+row_stack = vstack
+
+
+def dstack(tup, dtype=None):
+    arrs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(*tup)]
+    return concatenate(arrs, axis=2, dtype=dtype)
+
+
+def column_stack(tup):
+    arrs = [asarray(a) for a in tup]
+    arrs = [reshape(a, (a.shape[0], 1)) if a.ndim == 1 else a for a in arrs]
+    return concatenate(arrs, axis=1)
+
+
+def split(ary, indices_or_sections, axis=0):
+    a = asarray(ary)
+    ax = canonicalize_axis(axis, a.ndim, "split")
+    n = a.shape[ax]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ShapeError(f"split: array split does not result in an equal division "
+                             f"({n} into {k} sections); use array_split")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n)
+                        for i in indices_or_sections] + [n]
+    return [sh.slice_in_dim(a, bounds[i], builtins.max(bounds[i], bounds[i + 1]), axis=ax)
+            for i in range(len(bounds) - 1)]
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    a = asarray(ary)
+    ax = canonicalize_axis(axis, a.ndim)
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n, k = a.shape[ax], int(indices_or_sections)
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        idx = np.cumsum(sizes)[:-1].tolist()
+        return split(a, idx, ax)
+    return split(a, indices_or_sections, ax)
+
+
+def hsplit(ary, indices_or_sections):
+    a = asarray(ary)
+    return split(a, indices_or_sections, axis=1 if a.ndim > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    return split(ary, indices_or_sections, axis=0)
+
+
+def dsplit(ary, indices_or_sections):
+    return split(ary, indices_or_sections, axis=2)
+
+
+def unstack(x, /, *, axis=0):
+    x = asarray(x)
+    ax = canonicalize_axis(axis, x.ndim)
+    return tuple(sh.squeeze(p, (ax,)) for p in split(x, x.shape[ax], ax)) if x.shape[ax] else ()
+
+
+def flip(m, axis=None):
+    m = asarray(m)
+    return sh.rev(m, canonicalize_axes(axis, m.ndim, "flip"))
+
+
+def fliplr(m):
+    return flip(m, 1)
+
+
+def flipud(m):
+    return flip(m, 0)
+
+
+def roll(a, shift, axis=None):
+    a = asarray(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), a.shape)
+    shifts = shift if isinstance(shift, (tuple, list)) else (shift,)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if len(shifts) == 1 and len(axes) > 1:
+        shifts = shifts * len(axes)
+    if len(axes) == 1 and len(shifts) > 1:
+        axes = axes * len(shifts)
+    for s, ax in zip(shifts, axes):
+        ax = canonicalize_axis(ax, a.ndim, "roll")
+        n = a.shape[ax]
+        if n == 0:
+            continue
+        s = int(s) % n
+        if s:
+            a = sh.concatenate([sh.slice_in_dim(a, n - s, n, axis=ax),
+                                sh.slice_in_dim(a, 0, n - s, axis=ax)], ax)
+    return a
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    m = asarray(m)
+    k = k % 4
+    a0, a1 = axes
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    if k == 1:
+        return swapaxes(flip(m, a1), a0, a1)
+    return flip(swapaxes(m, a0, a1), a1)
+
+
+def tile(A, reps):
+    a = asarray(A)
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    nd = builtins.max(len(reps), a.ndim)
+    reps = (1,) * (nd - len(reps)) + reps
+    a = reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    shape = []
+    for r, n in zip(reps, a.shape):
+        shape += [r, n]
+    view = []
+    for n in a.shape:
+        view += [1, n]
+    b = broadcast_to(reshape(a, view), shape)
+    return reshape(b, [r * n for r, n in zip(reps, a.shape)])
+
+
+def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    a = asarray(a)
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    ax = canonicalize_axis(axis, a.ndim, "repeat")
+    if isinstance(repeats, (int, np.integer)):
+        r = int(repeats)
+        b = sh.expand_dims(a, (ax + 1,))
+        shp = list(b.shape)
+        shp[ax + 1] = r
+        b = broadcast_to(b, shp)
+        out_shape = list(a.shape)
+        out_shape[ax] *= r
+        return reshape(b, out_shape)
+    from tensorlib._src.core import concrete_or_none
+
+    rep = repeats
+    if hasattr(rep, "shape"):
+        c = concrete_or_none(asarray(rep))
+        if c is None:
+            raise ShapeError("repeat: array repeats must be concrete (or pass "
+                             "total_repeat_length)")
+        rep = c.to_numpy()
+    rep = np.broadcast_to(np.asarray(rep), (a.shape[ax],))
+    idx = np.repeat(np.arange(a.shape[ax]), rep)
+    from tensorlib._src.numpy.indexing import take
+
+    return take(a, asarray(idx.astype(np.int32)), axis=ax)
+
+
+def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
+    """Pad with ``mode`` in constant, edge, reflect, symmetric, wrap."""
+    a = asarray(array)
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
+                         if np.ndim(pad_width) else np.asarray([[pad_width, pad_width]]),
+                         (a.ndim, 2)) if a.ndim else np.zeros((0, 2), np.int64)
+    if mode == "constant":
+        cv = np.broadcast_to(np.asarray(constant_values), (a.ndim, 2)) if a.ndim else []
+        for d in range(a.ndim):
+            lo_v, hi_v = cv[d]
+            cfg = [(0, 0, 0)] * a.ndim
+            cfg[d] = (int(pw[d][0]), 0, 0)
+            a = sh.pad(a, asarray(lo_v, a.dtype), cfg) if pw[d][0] else a
+            cfg[d] = (0, int(pw[d][1]), 0)
+            a = sh.pad(a, asarray(hi_v, a.dtype), cfg) if pw[d][1] else a
+        return a
+    for d in range(a.ndim):
+        lo, hi = int(pw[d][0]), int(pw[d][1])
+        n = a.shape[d]
+        if lo == 0 and hi == 0:
+            continue
+        idx = np.arange(-lo, n + hi)
+        if mode == "edge":
+            idx = np.clip(idx, 0, n - 1)
+        elif mode == "wrap":
+            idx = idx % n
+        elif mode == "reflect":
+            period = 2 * n - 2
+            idx = np.zeros_like(idx) if period <= 0 else idx % period
+            idx = np.where(idx >= n, period - idx, idx)
+        elif mode == "symmetric":
+            idx = idx % (2 * n)
+            idx = np.where(idx >= n, 2 * n - 1 - idx, idx)
+        else:
+            raise ValueError(f"pad: mode {mode!r} is not supported")
+        from tensorlib._src.numpy.indexing import take
+
+        a = take(a, asarray(idx.astype(np.int32)), axis=d)
+    return a
+
+
+def trim_zeros(filt, trim="fb"):
+    a = np.asarray(asarray(filt).to_numpy())
+    return asarray(np.trim_zeros(a, trim))
+
+
+def resize(a, new_shape):
+    a = ravel(asarray(a))
+    new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+    n = int(np.prod(new_shape))
+    reps = -(-n // builtins.max(a.size, 1))
+    return reshape(tile(a, reps)[:n], new_shape)
+
+
+def result_type(*args):
+    return dtypes.result_type(*args)
+
+
+def can_cast(from_, to, casting="safe"):
+    f = from_.dtype if hasattr(from_, "dtype") else np.dtype(from_)
+    return bool(np.can_cast(f, np.dtype(to), casting=casting))

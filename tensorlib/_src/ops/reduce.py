@@ -1,0 +1,367 @@
+"""Reductions, cumulative ops and dot_general."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.core import WEAK_NEVER, AbstractArray, Primitive
+from tensorlib._src.ops.elementwise import (
+    add,
+    convert_element_type,
+    div,
+    eq,
+    full_like,
+    mul,
+    select_n,
+    zeros_like,
+)
+from tensorlib._src.ops.shape import (
+    broadcast_in_dim,
+    concatenate,
+    def_linear,
+    reshape,
+    slice_in_dim,
+    transpose,
+)
+from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
+from tensorlib.errors import DTypeError, ShapeError
+
+
+def _check_axes(op, x, axes):
+    if len(set(axes)) != len(axes) or any(not 0 <= a < x.ndim for a in axes):
+        raise ShapeError(f"{op}: axes {axes} are invalid for {x.str_short()}")
+
+
+def _reducer(name, kind=None):
+    prim = Primitive(name)
+
+    @def_shape(prim)
+    def _shape(x, *, axes):
+        _check_axes(name, x, axes)
+        if kind == "bool" and x.dtype != dtypes.bool_:
+            raise DTypeError(f"{name}: needs a boolean operand, got {x.str_short()}")
+        shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
+        return AbstractArray(shape, x.dtype, x.weak_type)
+
+    return prim
+
+
+reduce_sum_p = _reducer("reduce_sum")
+reduce_max_p = _reducer("reduce_max")
+reduce_min_p = _reducer("reduce_min")
+reduce_prod_p = _reducer("reduce_prod")
+reduce_and_p = _reducer("reduce_and", "bool")
+reduce_or_p = _reducer("reduce_or", "bool")
+def_nondiff(reduce_and_p)
+def_nondiff(reduce_or_p)
+
+
+def _axes(axes):
+    return tuple(sorted(int(a) for a in axes))
+
+
+def reduce_sum(x, axes):
+    return reduce_sum_p.bind(x, axes=_axes(axes))
+
+
+def reduce_max(x, axes):
+    return reduce_max_p.bind(x, axes=_axes(axes))
+
+
+def reduce_min(x, axes):
+    return reduce_min_p.bind(x, axes=_axes(axes))
+
+
+def reduce_prod(x, axes):
+    return reduce_prod_p.bind(x, axes=_axes(axes))
+
+
+def reduce_and(x, axes):
+    return reduce_and_p.bind(x, axes=_axes(axes))
+
+
+def reduce_or(x, axes):
+    return reduce_or_p.bind(x, axes=_axes(axes))
+
+
+def _expand_back(y, x_shape, axes):
+    """Broadcast a reduced array back to the operand's shape."""
+    kept = tuple(d for d in range(len(x_shape)) if d not in axes)
+    return broadcast_in_dim(y, x_shape, kept)
+
+
+def_linear(reduce_sum_p)
+
+
+@def_vjp(reduce_sum_p, linear=True)
+def _reduce_sum_vjp(ct, out, x, *, axes):
+    return (_expand_back(ct, x.shape, axes),)
+
+
+def _minmax_location(x, out, axes):
+    """Indicator of the positions attaining the extremum, divided by their count (ties split)."""
+    hit = convert_element_type(eq(x, _expand_back(out, x.shape, axes)), x.dtype)
+    counts = reduce_sum(hit, axes)
+    return div(hit, _expand_back(counts, x.shape, axes))
+
+
+def _def_minmax_rules(prim):
+    @def_jvp(prim)
+    def _jvp(primals, tangents, *, axes):
+        (x,), (t,) = primals, tangents
+        out = prim.bind(x, axes=axes)
+        if t is None:
+            return out, None
+        return out, reduce_sum(mul(t, _minmax_location(x, out, axes)), axes)
+
+    @def_vjp(prim)
+    def _vjp(ct, out, x, *, axes):
+        return (mul(_expand_back(ct, x.shape, axes), _minmax_location(x, out, axes)),)
+
+
+_def_minmax_rules(reduce_max_p)
+_def_minmax_rules(reduce_min_p)
+
+
+def _exclusive_cumprod(x, axis, reverse):
+    """Product of the elements strictly before each one along ``axis``."""
+    n = x.shape[axis]
+    if n == 0:
+        return x
+    one = full_like(slice_in_dim(x, 0, 1, axis=axis), 1)
+    if reverse:
+        body = cumprod(slice_in_dim(x, 1, n, axis=axis), axis, reverse=True)
+        return concatenate([body, one], axis)
+    body = cumprod(slice_in_dim(x, 0, n - 1, axis=axis), axis)
+    return concatenate([one, body], axis)
+
+
+def _prod_others(x, axes):
+    """d prod(x) / d x_i along ``axes``: product of every other element (exact with zeros)."""
+    nd = x.ndim
+    rest = [d for d in range(nd) if d not in axes]
+    perm = rest + list(axes)
+    xt = transpose(x, perm)
+    lead = [xt.shape[i] for i in range(len(rest))]
+    flat = reshape(xt, lead + [int(np.prod([x.shape[a] for a in axes], dtype=np.int64))])
+    ax = len(lead)
+    others = mul(_exclusive_cumprod(flat, ax, False), _exclusive_cumprod(flat, ax, True))
+    back = reshape(others, xt.shape)
+    return transpose(back, tuple(np.argsort(perm)))
+
+
+@def_jvp(reduce_prod_p)
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    (x,), (t,) = primals, tangents
+    out = reduce_prod(x, axes)
+    if t is None:
+        return out, None
+    return out, reduce_sum(mul(t, _prod_others(x, axes)), axes)
+
+
+@def_vjp(reduce_prod_p)
+def _reduce_prod_vjp(ct, out, x, *, axes):
+    return (mul(_expand_back(ct, x.shape, axes), _prod_others(x, axes)),)
+
+
+# --------------------------------------------------------------------------------------------
+argmax_p = Primitive("argmax", weak=WEAK_NEVER)
+argmin_p = Primitive("argmin", weak=WEAK_NEVER)
+
+
+def argmax(x, axis: int, index_dtype=None):
+    return argmax_p.bind(x, axes=(int(axis),),
+                         index_dtype=np.dtype(index_dtype or dtypes.default_int()))
+
+
+def argmin(x, axis: int, index_dtype=None):
+    return argmin_p.bind(x, axes=(int(axis),),
+                         index_dtype=np.dtype(index_dtype or dtypes.default_int()))
+
+
+def _arg_shape(name):
+    def rule(x, *, axes, index_dtype):
+        _check_axes(name, x, axes)
+        if x.shape[axes[0]] == 0:
+            raise ShapeError(f"{name}: cannot take {name} of an empty axis of {x.str_short()}")
+        return AbstractArray(tuple(n for d, n in enumerate(x.shape) if d not in axes),
+                             index_dtype, False)
+    return rule
+
+
+def_shape(argmax_p)(_arg_shape("argmax"))
+def_shape(argmin_p)(_arg_shape("argmin"))
+def_nondiff(argmax_p)
+def_nondiff(argmin_p)
+
+# --------------------------------------------------------------------------------------------
+cumsum_p = Primitive("cumsum")
+cumprod_p = Primitive("cumprod")
+cummax_p = Primitive("cummax")
+cummin_p = Primitive("cummin")
+
+
+def _cum_shape(name):
+    def rule(x, *, axis, reverse):
+        if not 0 <= axis < x.ndim:
+            raise ShapeError(f"{name}: axis {axis} out of range for {x.str_short()}")
+        return x
+    return rule
+
+
+for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p):
+    def_shape(_p)(_cum_shape(_p.name))
+
+
+def cumsum(x, axis: int = 0, reverse: bool = False):
+    return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+def cumprod(x, axis: int = 0, reverse: bool = False):
+    return cumprod_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+def cummax(x, axis: int = 0, reverse: bool = False):
+    return cummax_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+def cummin(x, axis: int = 0, reverse: bool = False):
+    return cummin_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+def_linear(cumsum_p)
+
+
+@def_vjp(cumsum_p, linear=True)
+def _cumsum_vjp(ct, out, x, *, axis, reverse):
+    return (cumsum(ct, axis, not reverse),)
+
+
+def _cumprod_jacobian_apply(x, t, axis, reverse):
+    """J t for y = cumprod(x), as y_i * sum_{j<=i} t_j / x_j (exact where x is nonzero)."""
+    y = cumprod(x, axis, reverse)
+    safe = eq(x, zeros_like(x))
+    xs = select_n(safe, x, full_like(x, 1))
+    return mul(y, cumsum(div(t, xs), axis, reverse)), y
+
+
+@def_jvp(cumprod_p)
+def _cumprod_jvp(primals, tangents, *, axis, reverse):
+    (x,), (t,) = primals, tangents
+    if t is None:
+        return cumprod(x, axis, reverse), None
+    jt, y = _cumprod_jacobian_apply(x, t, axis, reverse)
+    return y, jt
+
+
+@def_vjp(cumprod_p)
+def _cumprod_vjp(ct, out, x, *, axis, reverse):
+    safe = eq(x, zeros_like(x))
+    xs = select_n(safe, x, full_like(x, 1))
+    return (div(cumsum(mul(ct, out), axis, not reverse), xs),)
+
+
+def _cum_extremum_rules(prim):
+    # The running extremum y_i comes from one position j <= i (cum_argbest finds it); the
+    # derivative routes t_j there.
+    @def_jvp(prim)
+    def _jvp(primals, tangents, *, axis, reverse):
+        (x,), (t,) = primals, tangents
+        y = prim.bind(x, axis=axis, reverse=reverse)
+        if t is None:
+            return y, None
+        from tensorlib._src.ops.index import cum_argbest, take_along
+
+        idx = cum_argbest(x, y, axis, reverse)
+        return y, take_along(t, idx, axis)
+
+    @def_vjp(prim)
+    def _vjp(ct, out, x, *, axis, reverse):
+        from tensorlib._src.ops.index import cum_argbest, scatter_add_along
+
+        idx = cum_argbest(x, out, axis, reverse)
+        return (scatter_add_along(zeros_like(x), idx, ct, axis),)
+
+
+_cum_extremum_rules(cummax_p)
+_cum_extremum_rules(cummin_p)
+
+# --------------------------------------------------------------------------------------------
+dot_general_p = Primitive("dot_general", weak=1)
+
+
+def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(int(a) for a in lc), tuple(int(a) for a in rc)),
+          (tuple(int(a) for a in lb), tuple(int(a) for a in rb)))
+    pet = None if preferred_element_type is None else np.dtype(preferred_element_type)
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn, preferred_element_type=pet)
+
+
+def _remaining(n, *taken):
+    s = set(d for t in taken for d in t)
+    return [d for d in range(n) if d not in s]
+
+
+@def_shape(dot_general_p)
+def _dot_general_shape(x, y, *, dimension_numbers, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    ok = len(lc) == len(rc) and len(lb) == len(rb)
+    ok = ok and all(x.shape[a] == y.shape[b] for a, b in zip(lc, rc))
+    ok = ok and all(x.shape[a] == y.shape[b] for a, b in zip(lb, rb))
+    ok = ok and all(0 <= d < x.ndim for d in lc + lb) and all(0 <= d < y.ndim for d in rc + rb)
+    if not ok:
+        raise ShapeError(
+            f"dot_general: {x.str_short()} and {y.str_short()} do not fit dimension_numbers "
+            f"{dimension_numbers} (contracting and batch sizes must match)"
+        )
+    if x.dtype != y.dtype:
+        raise DTypeError(f"dot_general: operands {x.str_short()} and {y.str_short()} need one "
+                         "dtype; use tensorlib.numpy.matmul, which promotes")
+    shape = ([x.shape[d] for d in lb] + [x.shape[d] for d in _remaining(x.ndim, lc, lb)]
+             + [y.shape[d] for d in _remaining(y.ndim, rc, rb)])
+    dt = x.dtype if preferred_element_type is None else preferred_element_type
+    return AbstractArray(tuple(shape), dt, x.weak_type and y.weak_type)
+
+
+@def_jvp(dot_general_p)
+def _dot_general_jvp(primals, tangents, **params):
+    x, y = primals
+    tx, ty = tangents
+    out = dot_general_p.bind(x, y, **params)
+    t = None if tx is None else dot_general_p.bind(tx, y, **params)
+    if ty is not None:
+        t2 = dot_general_p.bind(x, ty, **params)
+        t = t2 if t is None else add(t, t2)
+    return out, t
+
+
+def _dot_transpose_lhs(ct, x, y, dimension_numbers, swap_ans=False):
+    (lc, rc), (lb, rb) = dimension_numbers
+    x_kept = _remaining(x.ndim, lc, lb)
+    y_kept = _remaining(y.ndim, rc, rb)
+    nb = len(lb)
+    if swap_ans:
+        ans_batch, ans_y = list(range(nb)), list(range(nb, nb + len(y_kept)))
+    else:
+        ans_batch = list(range(nb))
+        ans_y = list(range(nb + len(x_kept), nb + len(x_kept) + len(y_kept)))
+    dims = ((tuple(ans_y), tuple(y_kept)), (tuple(ans_batch), tuple(rb)))
+    x_contract_sorted_by_y = [lc[i] for i in np.argsort(rc)]
+    out_axes = np.argsort(list(lb) + x_kept + x_contract_sorted_by_y)
+    res = dot_general_p.bind(ct, y, dimension_numbers=dims, preferred_element_type=None)
+    res = transpose(res, tuple(int(a) for a in out_axes))
+    return convert_element_type(res, x.dtype, x.weak_type) if res.dtype != x.dtype else res
+
+
+@def_vjp(dot_general_p)
+def _dot_general_vjp(ct, out, x, y, *, dimension_numbers, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if ct.dtype != x.dtype:
+        ct = convert_element_type(ct, x.dtype)
+    ct_x = _dot_transpose_lhs(ct, x, y, dimension_numbers)
+    swapped = ((rc, lc), (rb, lb))
+    ct_y = _dot_transpose_lhs(ct, y, x, swapped, swap_ans=True)
+    return ct_x, ct_y
+

@@ -1,0 +1,59 @@
+"""Rule tables of every transformation, and the ``def_*`` helpers that fill them.
+
+Only the helpers write to the tables, and a second registration of the same rule raises, so
+two modules can never silently fight over a primitive.
+"""
+
+from __future__ import annotations
+
+shape_rules: dict = {}
+jvp_rules: dict = {}
+vjp_rules: dict = {}
+batch_rules: dict = {}
+nondiff: set = set()
+# Primitives whose VJP rule needs neither the primal inputs nor the outputs (linear ops): the
+# tape then keeps no reference to them, which saves memory in long chains.
+linear_vjp: set = set()
+lowerings: dict = {}  # backend name -> {primitive: lowering}
+
+
+def _register(table, prim, fn, kind):
+    if prim in table:
+        raise ValueError(f"{kind} rule for primitive '{prim.name}' is already defined")
+    table[prim] = fn
+    return fn
+
+
+def def_shape(prim):
+    """Register ``fn(*avals, **params) -> aval`` (or a list, for multiple results)."""
+    return lambda fn: _register(shape_rules, prim, fn, "shape")
+
+
+def def_jvp(prim):
+    """Register ``fn(primals, tangents, **params) -> (out, out_tangent)``; a tangent may be None."""
+    return lambda fn: _register(jvp_rules, prim, fn, "JVP")
+
+
+def def_vjp(prim, *, linear=False):
+    """Register ``fn(ct, out, *inputs, **params) -> tuple of cotangents (None = zero)``."""
+    def reg(fn):
+        if linear:
+            linear_vjp.add(prim)
+        return _register(vjp_rules, prim, fn, "VJP")
+    return reg
+
+
+def def_batch(prim):
+    """Register ``fn(args, bdims, **params) -> (out, out_bdim)``."""
+    return lambda fn: _register(batch_rules, prim, fn, "batching")
+
+
+def def_nondiff(prim):
+    """Declare that ``prim`` has no derivative (integer/boolean outputs, index computations)."""
+    nondiff.add(prim)
+    return prim
+
+
+def def_lowering(backend: str, prim):
+    table = lowerings.setdefault(backend, {})
+    return lambda fn: _register(table, prim, fn, f"{backend} lowering")

@@ -1,0 +1,291 @@
+"""Automatic differentiation: the tape (reverse mode) and forward mode, as two interpreters.
+
+Reverse mode runs every operation now *and* records it on the tape of the innermost ``grad``;
+the backward pass walks the tape calling VJP rules, which are tensorlib operations themselves,
+so a backward pass under an outer tape is recorded again (higher-order gradients). Forward
+mode carries a tangent beside each primal through JVP rules. Each transformation is one level
+of the trace stack, so nested transformations never confuse their perturbations.
+"""
+
+from __future__ import annotations
+
+from tensorlib._src import dtypes
+from tensorlib._src.core import (
+    Array,
+    Primitive,
+    Trace,
+    Tracer,
+    get_aval,
+    new_trace,
+)
+from tensorlib._src.ir import Eqn, Var
+from tensorlib._src.ops.elementwise import add, full, zeros_like
+from tensorlib._src.rules import jvp_rules, linear_vjp, nondiff, vjp_rules
+from tensorlib.errors import MissingRuleError
+
+# --------------------------------------------------------------------------------------------
+# custom-derivative primitives: their rules come in the params
+
+
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+
+
+# --------------------------------------------------------------------------------------------
+# reverse mode: the tape
+
+
+class TapeTracer(Tracer):
+    __slots__ = ("primal", "var")
+
+    def __init__(self, trace, primal, var):
+        self._trace = trace
+        self.primal = primal
+        self.var = var
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete_value(self):
+        p = self.primal
+        return p if type(p) is Array else (p.concrete_value() if isinstance(p, Tracer) else None)
+
+
+class TapeTrace(Trace):
+    """Runs each operation at the level below and records it on ``self.payload`` (the tape)."""
+
+    __slots__ = ()
+
+    def pure(self, val):
+        return TapeTracer(self, val, None)
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        primals = [t.primal for t in tracers]
+        if prim is custom_vjp_call_p:
+            return self._custom_vjp(tracers, primals, params)
+        if prim is custom_jvp_call_p:
+            return self._custom_jvp(tracers, primals, params)
+        out = prim.bind(*primals, **params)
+        in_vars = [t.var for t in tracers]
+        if prim in nondiff or all(v is None for v in in_vars):
+            return out
+        outs = out if prim.multiple_results else (out,)
+        out_vars = [Var() for _ in outs]
+        if prim in linear_vjp:
+            in_vals = [get_aval(p) for p in primals]
+            eqn = Eqn(prim, in_vars, params, out_vars, in_vals, None)
+        else:
+            eqn = Eqn(prim, in_vars, params, out_vars, primals, outs)
+        self.payload.append(eqn)
+        wrapped = [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
+        return wrapped if prim.multiple_results else wrapped[0]
+
+    def _record_custom(self, tracers, outs, bwd):
+        in_vars = [t.var for t in tracers]
+        if all(v is None for v in in_vars):
+            return outs
+        out_vars = [Var() for _ in outs]
+        self.payload.append(
+            Eqn(custom_vjp_call_p, in_vars, {"bwd": bwd}, out_vars, None, None))
+        return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
+
+    def _custom_vjp(self, tracers, primals, params):
+        outs, res = params["fwd"](*primals)
+        bwd = params["bwd"]
+        return self._record_custom(tracers, list(outs), lambda cts: bwd(res, cts))
+
+    def _custom_jvp(self, tracers, primals, params):
+        outs = params["fun"](*primals)
+        jvp_fn = params["jvp"]
+
+        def bwd(cts):
+            # The tangent map t -> jvp(primals, t) is linear: the tape transposes it.
+            zeros = [zeros_like(p) if dtypes.is_inexact(p.dtype) else None for p in primals]
+
+            def tangent_map(*ts):
+                it = iter(ts)
+                full_t = [None if z is None else next(it) for z in zeros]
+                return jvp_fn(primals, full_t)[1]
+
+            live = [z for z in zeros if z is not None]
+            _, pullback = vjp_flat(tangent_map, live)
+            ct_live = iter(pullback(cts))
+            return [None if z is None else next(ct_live) for z in zeros]
+
+        return self._record_custom(tracers, list(outs), bwd)
+
+
+def backward_pass(tape, seeds):
+    """Walk ``tape`` backwards from ``seeds`` (Var -> cotangent); return the cotangent table."""
+    ct_env = dict(seeds)
+    for eqn in reversed(tape):
+        cts = [ct_env.pop(v, None) for v in eqn.outputs]
+        if all(c is None for c in cts):
+            continue
+        prim = eqn.prim
+        if prim is custom_vjp_call_p:
+            in_cts = eqn.params["bwd"](
+                [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)] if None in cts else cts)
+        else:
+            rule = vjp_rules.get(prim)
+            if rule is None:
+                raise MissingRuleError("VJP", prim)
+            if prim.multiple_results:
+                in_cts = rule(cts, eqn.out_vals, *eqn.in_vals, **eqn.params)
+            else:
+                in_cts = rule(cts[0], eqn.out_vals[0] if eqn.out_vals else None,
+                              *eqn.in_vals, **eqn.params)
+        for v, ct in zip(eqn.inputs, in_cts):
+            if v is None or ct is None:
+                continue
+            prev = ct_env.get(v)
+            ct_env[v] = ct if prev is None else add(prev, ct)
+    return ct_env
+
+
+def zeros_like_out(ct, var):
+    if ct is not None:
+        return ct
+    raise MissingRuleError("custom VJP (zero cotangent for an unused output)", custom_vjp_call_p)
+
+
+def _unwrap_out(trace, x):
+    """(primal, var) of an output of the traced function."""
+    if isinstance(x, TapeTracer) and x._trace is trace:
+        return x.primal, x.var
+    return x, None
+
+
+def vjp_flat(fun, primals, *, has_aux=False, one_shot=False):
+    """Reverse mode on flat lists: ``fun(*primals) -> list`` (and aux)."""
+    with new_trace(TapeTrace, []) as trace:
+        ins = [TapeTracer(trace, p, Var()) for p in primals]
+        res = fun(*ins)
+        outs, aux = res if has_aux else (res, None)
+        pairs = [_unwrap_out(trace, o) for o in outs]
+        if has_aux:
+            aux = unwrap_all(trace, aux)
+    tape = trace.payload
+    trace.payload = None
+    in_vars = [t.var for t in ins]
+    out_primals = [p for p, _ in pairs]
+    out_vars = [v for _, v in pairs]
+
+    def pullback(cts):
+        seeds = {}
+        for v, ct in zip(out_vars, cts):
+            if v is not None and ct is not None:
+                seeds[v] = ct if v not in seeds else add(seeds[v], ct)
+        env = backward_pass(tape, seeds)
+        if one_shot:
+            tape.clear()
+        return [env.get(v) for v in in_vars]
+
+    if has_aux:
+        return out_primals, pullback, aux
+    return out_primals, pullback
+
+
+def unwrap_all(trace, tree):
+    from tensorlib._src.tree_util import tree_map
+
+    return tree_map(lambda x: _unwrap_out(trace, x)[0], tree)
+
+
+def instantiate(ct, like):
+    if ct is not None:
+        return ct
+    aval = get_aval(like)
+    dt = aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.float0
+    if dt == dtypes.float0:
+        import numpy as np
+
+        return np.zeros(aval.shape, dtypes.float0)
+    return full(aval.shape, 0, dt)
+
+
+# --------------------------------------------------------------------------------------------
+# forward mode
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+    def concrete_value(self):
+        p = self.primal
+        return p if type(p) is Array else (p.concrete_value() if isinstance(p, Tracer) else None)
+
+
+class JVPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val):
+        return JVPTracer(self, val, None)
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        primals = [t.primal for t in tracers]
+        tangents = [t.tangent for t in tracers]
+        if prim is custom_vjp_call_p:
+            # Forward mode through a custom_vjp function differentiates its forward code.
+            return params["fun"](*tracers)
+        if prim is custom_jvp_call_p:
+            if all(t is None for t in tangents):
+                return params["fun"](*primals)
+            ts = [instantiate_tangent(t, p) for t, p in zip(tangents, primals)]
+            outs, t_outs = params["jvp"](primals, ts)
+            return [JVPTracer(self, o, t) for o, t in zip(outs, t_outs)]
+        if all(t is None for t in tangents) or prim in nondiff:
+            return prim.bind(*primals, **params)
+        rule = jvp_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError("JVP", prim)
+        out, t_out = rule(primals, tangents, **params)
+        if prim.multiple_results:
+            return [JVPTracer(self, o, t) for o, t in zip(out, t_out)]
+        return JVPTracer(self, out, t_out)
+
+
+def instantiate_tangent(t, primal):
+    if t is not None:
+        return t
+    aval = get_aval(primal)
+    return full(aval.shape, 0, aval.dtype)
+
+
+def jvp_flat(fun, primals, tangents):
+    with new_trace(JVPTrace) as trace:
+        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        outs = fun(*ins)
+        res = []
+        for o in outs:
+            if isinstance(o, JVPTracer) and o._trace is trace:
+                res.append((o.primal, o.tangent))
+            else:
+                res.append((o, None))
+    return [p for p, _ in res], [t for _, t in res]
+
+
+def _custom_vjp_impl(*args, fun, fwd, bwd):
+    return fun(*args)
+
+
+def _custom_jvp_impl(*args, fun, jvp):
+    return fun(*args)
+
+
+custom_vjp_call_p.impl = _custom_vjp_impl
+custom_jvp_call_p.impl = _custom_jvp_impl

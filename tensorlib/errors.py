@@ -1,0 +1,52 @@
+"""Public exception classes. Each subclasses a builtin, so ``except ValueError`` still works."""
+
+
+class TensorlibError(Exception):
+    """Mixin base of every tensorlib error."""
+
+
+class ShapeError(TensorlibError, ValueError):
+    """Shapes of the operands do not fit the operation."""
+
+
+class DTypeError(TensorlibError, TypeError):
+    """Dtypes of the operands do not fit the operation."""
+
+
+class BackendMismatchError(TensorlibError, ValueError):
+    """Arrays from two backends (or devices) were mixed in one operation."""
+
+
+class BackendNotAvailableError(TensorlibError, ImportError):
+    """The requested backend's dependency is not installed."""
+
+
+class ConfigError(TensorlibError, ValueError):
+    """Unknown configuration option or value."""
+
+
+class MissingRuleError(TensorlibError, NotImplementedError):
+    """A primitive lacks a rule a transformation needs."""
+
+    def __init__(self, kind: str, prim):
+        name = getattr(prim, "name", prim)
+        helper = {"VJP": "def_vjp", "JVP": "def_jvp", "shape": "def_shape",
+                  "batching": "def_batch"}.get(kind, "def_" + kind.lower())
+        super().__init__(
+            f"No {kind} rule for primitive '{name}'. Define one with "
+            f"tensorlib.extend.{helper}, or declare it with def_nondiff."
+        )
+        self.kind = kind
+        self.prim = prim
+
+
+class NonDifferentiableError(TensorlibError, TypeError):
+    """grad was asked to differentiate with respect to an integer or boolean input."""
+
+
+class ConcretizationError(TensorlibError, TypeError):
+    """A staged (abstract) value was used where a concrete Python value is needed."""
+
+
+class LeakedTracerError(TensorlibError, RuntimeError):
+    """A value traced inside a transformation was used after that transformation ended."""
