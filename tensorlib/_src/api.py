@@ -447,10 +447,17 @@ class custom_vjp:
             ct_tree = tree_unflatten(box[-1], list(cts))
             nd_vals = [static[i] for i in nd]
             in_cts = self.bwd(*nd_vals, res, ct_tree) if nd else self.bwd(res, ct_tree)
-            ct_leaves = tree_flatten(list(in_cts))[0]
-            if len(ct_leaves) != len(flat):
-                raise ValueError(f"custom_vjp {self.fun.__name__}: bwd returned "
-                                 f"{len(ct_leaves)} cotangent leaves for {len(flat)} inputs")
+            if not isinstance(in_cts, (tuple, list)) or len(in_cts) != len(dyn):
+                raise ValueError(f"custom_vjp {self.fun.__name__}: bwd must return a tuple with "
+                                 f"one cotangent per differentiable argument ({len(dyn)})")
+            ct_leaves = []
+            for arg, ct in zip(dyn, in_cts):
+                n = len(tree_flatten(arg)[0])
+                leaves = [None] * n if ct is None else tree_flatten(ct)[0]
+                if len(leaves) != n:
+                    raise ValueError(f"custom_vjp {self.fun.__name__}: bwd returned a cotangent "
+                                     f"with {len(leaves)} leaves for an argument with {n}")
+                ct_leaves.extend(leaves)
             return ct_leaves
 
         outs = custom_vjp_call_p.bind(*flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat)

@@ -74,14 +74,15 @@ class AbstractArray:
 
 _registry: dict[str, Primitive] = {}
 
-WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST = 0, 1, 2
+WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST, WEAK_PARAM = 0, 1, 2, 3
 
 
 class Primitive:
     """A named operation with a rule table (shape, JVP, VJP, batching, impls, lowerings).
 
     ``weak`` says how the eager fast path sets the output's weak type without running the
-    shape rule: never weak, weak when every input is weak, or as the first input.
+    shape rule: never weak, weak when every input is weak, as the first input, or as the
+    ``weak_type`` param says.
     """
 
     __slots__ = ("name", "multiple_results", "weak", "impl", "_impl_cache", "__weakref__")
@@ -277,6 +278,8 @@ def eval_primitive(prim, args, params):
         weak = False
     elif w == WEAK_FIRST:
         weak = args[0]._weak if args else False
+    elif w == WEAK_PARAM:
+        weak = params["weak_type"]
     else:
         weak = all([a._weak for a in args]) if args else False
     res = Array(out, weak)

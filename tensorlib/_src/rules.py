@@ -14,7 +14,11 @@ nondiff: set = set()
 # Primitives whose VJP rule needs neither the primal inputs nor the outputs (linear ops): the
 # tape then keeps no reference to them, which saves memory in long chains.
 linear_vjp: set = set()
-lowerings: dict = {}  # backend name -> {primitive: lowering}
+lowerings: dict = {}
+# Higher-order primitives (control flow) that the tape and forward mode run by calling the
+# primitive's ``impl`` on their tracers, so the body's operations are recorded one by one.
+# The value is the tape's rule ``fn(trace, tracers, params)``; forward mode calls ``impl``.
+inline_rules: dict = {}  # backend name -> {primitive: lowering}
 
 
 def _register(table, prim, fn, kind):

@@ -115,3 +115,11 @@ from tensorlib._src.lax_extra import (
     top_k as top_k,
     reduce as reduce,
 )
+from tensorlib._src.control_flow import (
+    cond as cond,
+    fori_loop as fori_loop,
+    map as map,
+    scan as scan,
+    switch as switch,
+    while_loop as while_loop,
+)

@@ -13,6 +13,7 @@ from tensorlib._src import dtypes
 from tensorlib._src.core import (
     WEAK_FIRST,
     WEAK_NEVER,
+    WEAK_PARAM,
     AbstractArray,
     Array,
     Primitive,
@@ -643,7 +644,7 @@ def _select_n_vjp(ct, out, which, *cases):
     return (None, *cts)
 
 
-convert_element_type_p = Primitive("convert_element_type", weak=WEAK_NEVER)
+convert_element_type_p = Primitive("convert_element_type", weak=WEAK_PARAM)
 
 
 def convert_element_type(x, new_dtype, weak_type=False):

@@ -20,7 +20,7 @@ from tensorlib._src.core import (
 )
 from tensorlib._src.ir import Eqn, Var
 from tensorlib._src.ops.elementwise import add, full, zeros_like
-from tensorlib._src.rules import jvp_rules, linear_vjp, nondiff, vjp_rules
+from tensorlib._src.rules import inline_rules, jvp_rules, linear_vjp, nondiff, vjp_rules
 from tensorlib.errors import MissingRuleError
 
 # --------------------------------------------------------------------------------------------
@@ -63,6 +63,9 @@ class TapeTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, tracers, params):
+        inline = inline_rules.get(prim)
+        if inline is not None:
+            return inline(self, tracers, params)
         primals = [t.primal for t in tracers]
         if prim is custom_vjp_call_p:
             return self._custom_vjp(tracers, primals, params)
@@ -128,7 +131,7 @@ def backward_pass(tape, seeds):
         prim = eqn.prim
         if prim is custom_vjp_call_p:
             in_cts = eqn.params["bwd"](
-                [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)] if None in cts else cts)
+                [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)] if any(c is None for c in cts) else cts)
         else:
             rule = vjp_rules.get(prim)
             if rule is None:
@@ -237,6 +240,8 @@ class JVPTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, tracers, params):
+        if prim in inline_rules:
+            return prim.impl(*tracers, **params)
         primals = [t.primal for t in tracers]
         tangents = [t.tangent for t in tracers]
         if prim is custom_vjp_call_p:
