@@ -132,13 +132,16 @@ def _rbinop(fn):
     return op
 
 
+_OPERAND_TYPES = {Array, int, float, bool, complex}
+
+
 def _binop(fn):
     def op(self, other):
-        if isinstance(other, (list, tuple)) or (hasattr(other, "__array_namespace__")
-                                                and not isinstance(other, Array)
-                                                and not isinstance(other, np.ndarray)):
-            return NotImplemented
-        return fn(self, other)
+        if type(other) in _OPERAND_TYPES or isinstance(other, (Array, np.ndarray, np.generic)):
+            return fn(self, other)
+        # Lists, tuples and foreign array types (which define __array_namespace__) decide
+        # for themselves, as NumPy does.
+        return NotImplemented
 
     return op
 

@@ -246,15 +246,32 @@ def eval_primitive(prim, args, params):
     """Run ``prim`` now on concrete arrays (the eager interpreter)."""
     if prim.impl is not None:
         return prim.impl(*args, **params)
+    # The hot path: unwrap, one dict lookup keyed by the buffer types, call, wrap. Arities 1 and
+    # 2 are spelled out because building lists costs as much as the NumPy call on small arrays.
     try:
+        n = len(args)
+        if n == 2:
+            x, y = args
+            bx, by = x._buf, y._buf
+            fn = prim._impl_cache.get((bx.__class__, by.__class__))
+            if fn is not None:
+                out = fn(bx, by, **params)
+                if prim.weak == WEAK_ALL_INPUTS and _fast[0]:
+                    return Array(out, x._weak and y._weak)
+                return _finish(prim, args, params, out)
+        elif n == 1:
+            bx = args[0]._buf
+            fn = prim._impl_cache.get((bx.__class__,))
+            if fn is not None:
+                out = fn(bx, **params)
+                if prim.weak == WEAK_ALL_INPUTS and _fast[0]:
+                    return Array(out, args[0]._weak)
+                return _finish(prim, args, params, out)
         bufs = [a._buf for a in args]
     except AttributeError:
         args = [_as_array_arg(prim, a) for a in args]
         bufs = [a._buf for a in args]
-    if bufs:
-        key = tuple([type(b) for b in bufs])
-    else:
-        key = (current_backend().buffer_type,)
+    key = tuple([type(b) for b in bufs]) if bufs else (current_backend().buffer_type,)
     fn = prim._impl_cache.get(key)
     if fn is None:
         from tensorlib._src.dispatch import resolve
@@ -268,6 +285,22 @@ def eval_primitive(prim, args, params):
             f"{', '.join(dtypes.short_aval(b.shape, b.dtype) for b in bufs)} "
             f"with {params}: {e}"
         ) from e
+    return _finish(prim, args, params, out)
+
+
+# _fast[0] is True when neither check_rules nor debug_nans is on (kept in sync by a listener).
+_fast = [True]
+
+
+def _sync_fast(name=None, value=None):
+    _fast[0] = not (config.check_rules or config.debug_nans)
+
+
+config._listeners.append(_sync_fast)
+_sync_fast()
+
+
+def _finish(prim, args, params, out):
     if prim.multiple_results:
         outs = [Array(o, False) for o in out]
         if config.check_rules:
@@ -283,10 +316,11 @@ def eval_primitive(prim, args, params):
     else:
         weak = all([a._weak for a in args]) if args else False
     res = Array(out, weak)
-    if config.check_rules:
-        _check_rules(prim, args, params, [res])
-    if config.debug_nans:
-        _check_nans(prim, res)
+    if not _fast[0]:
+        if config.check_rules:
+            _check_rules(prim, args, params, [res])
+        if config.debug_nans:
+            _check_nans(prim, res)
     return res
 
 

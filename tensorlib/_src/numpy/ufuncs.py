@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array
+from tensorlib._src.core import Array, backend_of
 from tensorlib._src.numpy.promotion import (
     _SCALARS,
     asarray,
@@ -21,11 +21,18 @@ def _binary_fast(prim, name, inexact=False):
     promote = promote_args_inexact if inexact else promote_args
 
     def fn(x, y, /):
-        # Fast path: two arrays of one dtype, weak type and shape go straight to the primitive.
-        if (type(x) is Array and type(y) is Array and x._buf.dtype == y._buf.dtype
-                and x._buf.shape == y._buf.shape and x._weak == y._weak
-                and not (inexact and x._buf.dtype.kind in "iub")):
-            return prim.bind(x, y)
+        # Fast paths: two arrays of one dtype, weak type and shape, or an array and a Python
+        # scalar that keeps the array's dtype, go straight to the primitive.
+        tx, ty = type(x), type(y)
+        if tx is Array:
+            if ty is Array:
+                if (x._buf.dtype == y._buf.dtype and x._buf.shape == y._buf.shape
+                        and x._weak == y._weak and not (inexact and x._buf.dtype.kind in "iub")):
+                    return prim.bind(x, y)
+            elif ty in _FAST_SCALARS and _keeps_dtype(x._buf.dtype, y, inexact):
+                return prim.bind(x, Array(_backend_full(x, y), x._weak))
+        elif ty is Array and tx in _FAST_SCALARS and _keeps_dtype(y._buf.dtype, x, inexact):
+            return prim.bind(Array(_backend_full(y, x), y._weak), y)
         x, y = promote(name, x, y)
         return prim.bind(x, y)
 
@@ -33,6 +40,24 @@ def _binary_fast(prim, name, inexact=False):
     fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` with NumPy broadcasting and JAX type promotion."
     return fn
+
+
+_FAST_SCALARS = (int, float)
+
+
+def _keeps_dtype(dt, v, inexact):
+    """Whether ``array(dt) op v`` (v a weak Python scalar) has dtype ``dt`` (JAX promotion)."""
+    k = dt.kind
+    if k == "f" or k == "c" or dt == dtypes.bfloat16:
+        return True
+    if inexact or k not in "iu" or type(v) is not int:
+        return False
+    return dt == dtypes.int32 and -2147483648 <= v <= 2147483647
+
+
+def _backend_full(like, v):
+    buf = like._buf
+    return backend_of(buf).full(buf.shape, v, buf.dtype)
 
 
 def _unary(prim, name, inexact=False):
@@ -134,7 +159,7 @@ fix = trunc
 
 
 def rint(x, /):
-    x = asarray(x)
+    (x,) = promote_args_inexact("rint", x)  # integers become floats, as in JAX
     if not dtypes.is_float(x.dtype):
         return x
     return ew.round(x, 1)
