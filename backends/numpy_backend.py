@@ -70,6 +70,12 @@ class NumpyBackend:
     def block_until_ready(self, buf):
         return buf
 
+    def compile(self, graph):
+        """A callable running ``graph`` with every kernel resolved once (see numpy_compiler)."""
+        from tensorlib.backends.numpy_compiler import compile_graph
+
+        return compile_graph(graph)
+
 
 BACKEND = NumpyBackend()
 

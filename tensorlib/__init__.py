@@ -28,6 +28,11 @@ from tensorlib._src.backend import (
     devices as devices,
 )
 from tensorlib._src.config import config as config
+from tensorlib._src.transforms.jit import (
+    disable_jit as disable_jit,
+    jit as jit,
+    make_graph as make_graph,
+)
 from tensorlib._src.core import Array as Array
 from tensorlib import errors as errors
 from tensorlib import lax as lax

@@ -172,7 +172,7 @@ class new_trace:
     transformation leaves no level behind.
     """
 
-    __slots__ = ("trace_type", "payload", "trace", "dynamic")
+    __slots__ = ("trace_type", "payload", "trace", "dynamic", "_prev")
 
     def __init__(self, trace_type, payload=None, dynamic=False):
         self.trace_type = trace_type

@@ -14,6 +14,7 @@ nondiff: set = set()
 # Primitives whose VJP rule needs neither the primal inputs nor the outputs (linear ops): the
 # tape then keeps no reference to them, which saves memory in long chains.
 linear_vjp: set = set()
+vjp_wants_mask: set = set()
 lowerings: dict = {}
 # Higher-order primitives (control flow) that the tape and forward mode run by calling the
 # primitive's ``impl`` on their tracers, so the body's operations are recorded one by one.
@@ -38,11 +39,17 @@ def def_jvp(prim):
     return lambda fn: _register(jvp_rules, prim, fn, "JVP")
 
 
-def def_vjp(prim, *, linear=False):
-    """Register ``fn(ct, out, *inputs, **params) -> tuple of cotangents (None = zero)``."""
+def def_vjp(prim, *, linear=False, wants_mask=False):
+    """Register ``fn(ct, out, *inputs, **params) -> tuple of cotangents (None = zero)``.
+
+    With ``wants_mask``, the rule also gets ``_needs``: one bool per input saying whether its
+    cotangent is used, so expensive ones (e.g. a matmul for a data input) can be skipped.
+    """
     def reg(fn):
         if linear:
             linear_vjp.add(prim)
+        if wants_mask:
+            vjp_wants_mask.add(prim)
         return _register(vjp_rules, prim, fn, "VJP")
     return reg
 

@@ -538,9 +538,9 @@ def _mul_jvp(primals, tangents):
     return out, t
 
 
-@def_vjp(mul_p)
-def _mul_vjp(ct, out, x, y):
-    return mul(ct, y), mul(x, ct)
+@def_vjp(mul_p, wants_mask=True)
+def _mul_vjp(ct, out, x, y, _needs=(True, True)):
+    return (mul(ct, y) if _needs[0] else None), (mul(x, ct) if _needs[1] else None)
 
 
 def_binary_deriv(div_p, lambda x, y, z: reciprocal(y), lambda x, y, z: neg(div(z, y)))

@@ -355,13 +355,14 @@ def _dot_transpose_lhs(ct, x, y, dimension_numbers, swap_ans=False):
     return convert_element_type(res, x.dtype, x.weak_type) if res.dtype != x.dtype else res
 
 
-@def_vjp(dot_general_p)
-def _dot_general_vjp(ct, out, x, y, *, dimension_numbers, preferred_element_type):
+@def_vjp(dot_general_p, wants_mask=True)
+def _dot_general_vjp(ct, out, x, y, *, dimension_numbers, preferred_element_type,
+                     _needs=(True, True)):
     (lc, rc), (lb, rb) = dimension_numbers
     if ct.dtype != x.dtype:
         ct = convert_element_type(ct, x.dtype)
-    ct_x = _dot_transpose_lhs(ct, x, y, dimension_numbers)
+    ct_x = _dot_transpose_lhs(ct, x, y, dimension_numbers) if _needs[0] else None
     swapped = ((rc, lc), (rb, lb))
-    ct_y = _dot_transpose_lhs(ct, y, x, swapped, swap_ans=True)
+    ct_y = _dot_transpose_lhs(ct, y, x, swapped, swap_ans=True) if _needs[1] else None
     return ct_x, ct_y
 

@@ -20,7 +20,14 @@ from tensorlib._src.core import (
 )
 from tensorlib._src.ir import Eqn, Var
 from tensorlib._src.ops.elementwise import add, full, zeros_like
-from tensorlib._src.rules import inline_rules, jvp_rules, linear_vjp, nondiff, vjp_rules
+from tensorlib._src.rules import (
+    inline_rules,
+    jvp_rules,
+    linear_vjp,
+    nondiff,
+    vjp_rules,
+    vjp_wants_mask,
+)
 from tensorlib.errors import MissingRuleError
 
 # --------------------------------------------------------------------------------------------
@@ -138,6 +145,10 @@ def backward_pass(tape, seeds):
                 raise MissingRuleError("VJP", prim)
             if prim.multiple_results:
                 in_cts = rule(cts, eqn.out_vals, *eqn.in_vals, **eqn.params)
+            elif prim in vjp_wants_mask:
+                in_cts = rule(cts[0], eqn.out_vals[0] if eqn.out_vals else None,
+                              *eqn.in_vals, _needs=[v is not None for v in eqn.inputs],
+                              **eqn.params)
             else:
                 in_cts = rule(cts[0], eqn.out_vals[0] if eqn.out_vals else None,
                               *eqn.in_vals, **eqn.params)
@@ -240,8 +251,9 @@ class JVPTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, tracers, params):
-        if prim in inline_rules:
-            return prim.impl(*tracers, **params)
+        inline = inline_rules.get(prim)
+        if inline is not None:
+            return inline(self, tracers, params)
         primals = [t.primal for t in tracers]
         tangents = [t.tangent for t in tracers]
         if prim is custom_vjp_call_p:

@@ -1,0 +1,238 @@
+"""``jit``, ``make_graph`` and ``disable_jit``.
+
+``jit(f)`` stages ``f`` to a graph once per signature (pytree structure, shapes, dtypes, weak
+types, static arguments, backend, x64 flag), compiles it with the backend and caches the
+executable. A jitted call is itself a primitive, ``jit_call``: eagerly it runs the executable;
+under the tape and forward mode it evaluates its graph on the tracers (so ``grad(jit(f))``
+works); under staging it inlines the graph (so ``jit(jit(f))`` and ``jit(grad(f))`` work).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+
+from tensorlib._src import core
+from tensorlib._src.config import config
+from tensorlib._src.core import Array, Primitive, Tracer, get_aval
+from tensorlib._src.ir import eval_graph
+from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.rules import inline_rules
+from tensorlib._src.transforms.staging import staging_rules, trace_to_graph
+from tensorlib._src.tree_util import tree_flatten, tree_unflatten
+
+jit_call_p = Primitive("jit_call", multiple_results=True)
+
+
+class Executable:
+    """A compiled graph: ``run(*arrays) -> list of arrays``."""
+
+    __slots__ = ("graph", "run", "backend")
+
+    def __init__(self, graph, run, backend):
+        self.graph = graph
+        self.run = run
+        self.backend = backend
+
+
+def compile_graph(graph, backend):
+    comp = getattr(backend, "compile", None)
+    if comp is None:
+        return Executable(graph, lambda *args: eval_graph(graph, graph.consts, list(args)), backend)
+    return Executable(graph, comp(graph), backend)
+
+
+def _jit_call_impl(*args, exe, name):
+    return exe.run(*args)
+
+
+jit_call_p.impl = _jit_call_impl
+
+
+def _jit_call_inline(trace, tracers, params):
+    g = params["exe"].graph
+    return eval_graph(g, g.consts, list(tracers))
+
+
+inline_rules[jit_call_p] = _jit_call_inline
+staging_rules[jit_call_p] = _jit_call_inline
+
+
+class _CacheEntry:
+    __slots__ = ("exe", "out_tree", "cacheable", "captured")
+
+    def __init__(self, exe, out_tree, cacheable, captured):
+        self.exe = exe
+        self.out_tree = out_tree
+        self.cacheable = cacheable
+        self.captured = captured
+
+
+def _hashable_static(v, i):
+    try:
+        hash(v)
+    except TypeError as e:
+        raise ValueError(f"jit: static argument {i} of type {type(v).__name__} is not "
+                         "hashable; static arguments are part of the cache key") from e
+    return v
+
+
+def _as_arg(x):
+    try:
+        return asarray(x)
+    except TypeError as e:
+        raise TypeError(f"jit: argument leaf of type {type(x).__name__} is not an array; pass "
+                        "it as a static argument (static_argnums / static_argnames) or make "
+                        "its class a pytree (tensorlib.tree_util.register_pytree_node)") from e
+
+
+class JitFunction:
+    """The result of ``tl.jit(f)``: call it, or inspect it with ``lower``/``trace``."""
+
+    def __init__(self, fun, static_argnums=(), static_argnames=(), donate_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        if isinstance(static_argnames, str):
+            static_argnames = (static_argnames,)
+        self.static_argnums = tuple(static_argnums)
+        self.static_argnames = tuple(static_argnames)
+        self._cache: dict = {}
+        self.trace_count = 0
+        try:
+            self._sig = inspect.signature(fun)
+        except (TypeError, ValueError):
+            self._sig = None
+
+    def _split(self, args, kwargs):
+        nargs = len(args)
+        static_pos = {i % nargs if nargs else i for i in self.static_argnums}
+        if self._sig is not None and self.static_argnames:
+            params = list(self._sig.parameters)
+            for name in self.static_argnames:
+                if name in params and params.index(name) < nargs:
+                    static_pos.add(params.index(name))
+        static = tuple((i, _hashable_static(args[i], i)) for i in sorted(static_pos) if i < nargs)
+        dyn_args = [a for i, a in enumerate(args) if i not in static_pos]
+        static_kw = tuple(sorted((k, _hashable_static(v, k)) for k, v in kwargs.items()
+                                 if k in self.static_argnames))
+        dyn_kw = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        return static, static_pos, dyn_args, static_kw, dyn_kw
+
+    def _flat_and_key(self, args, kwargs):
+        static, static_pos, dyn_args, static_kw, dyn_kw = self._split(args, kwargs)
+        flat, in_tree = tree_flatten((dyn_args, dyn_kw))
+        flat = [x if isinstance(x, Array) else _as_arg(x) for x in flat]
+        avals = tuple((tuple(a.shape), a.dtype, a.weak_type) for a in
+                      (get_aval(x) for x in flat))
+        key = (in_tree, avals, static, static_kw, core.current_backend().name,
+               config.enable_x64)
+        return flat, in_tree, key, static_pos, len(args)
+
+    def _stage(self, flat, in_tree, static_pos, nargs, args, kwargs):
+        box = []
+
+        def flat_fun(*leaves):
+            dyn_args, dyn_kw = tree_unflatten(in_tree, list(leaves))
+            it = iter(dyn_args)
+            full = [args[i] if i in static_pos else next(it) for i in range(nargs)]
+            kw = dict(dyn_kw)
+            kw.update({k: v for k, v in kwargs.items() if k in self.static_argnames})
+            out = self.fun(*full, **kw)
+            out_flat, out_tree = tree_flatten(out)
+            box.append(out_tree)
+            return [asarray(o) for o in out_flat]
+
+        self.trace_count += 1
+        avals = [get_aval(x) for x in flat]
+        closed = trace_to_graph(flat_fun, avals, name=getattr(self.fun, "__name__", "fun"))
+        return closed, box[-1]
+
+    def _entry(self, args, kwargs):
+        flat, in_tree, key, static_pos, nargs = self._flat_and_key(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            closed, out_tree = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
+            exe = compile_graph(closed.graph, core.current_backend())
+            entry = _CacheEntry(exe, out_tree, not closed.captured, closed.captured)
+            if entry.cacheable:
+                self._cache[key] = entry
+        return entry, flat
+
+    def __call__(self, *args, **kwargs):
+        if config.disable_jit:
+            return self.fun(*args, **kwargs)
+        entry, flat = self._entry(args, kwargs)
+        outs = jit_call_p.bind(*flat, *entry.captured, exe=entry.exe,
+                               name=getattr(self.fun, "__name__", "fun"))
+        return tree_unflatten(entry.out_tree, list(outs))
+
+    def trace(self, *args, **kwargs):
+        """The staged graph for these arguments (traces, does not compile or run)."""
+        flat, in_tree, key, static_pos, nargs = self._flat_and_key(args, kwargs)
+        closed, _ = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
+        return closed.graph
+
+    lower = trace
+
+    def _cache_size(self):
+        return len(self._cache)
+
+    def clear_cache(self):
+        self._cache.clear()
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+
+def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
+    """Stage ``fun`` to a graph once per signature, compile it, cache it.
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> f = tl.jit(lambda x: tnp.sin(x) * 2)
+    >>> f(tnp.zeros(2))
+    Array([0., 0.], dtype=float32, backend=numpy)
+    """
+    if fun is None:
+        return lambda f: JitFunction(f, static_argnums, static_argnames, donate_argnums)
+    return JitFunction(fun, static_argnums, static_argnames, donate_argnums)
+
+
+def make_graph(fun, static_argnums=()):
+    """``make_graph(f)(*args)`` returns the staged Graph of ``f`` (prints like a jaxpr).
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> print(tl.make_graph(lambda x: tnp.log(x) / tnp.log(2.0))(tnp.float32(1.0)))
+    { lambda ; a:f32[]. let
+        b:f32[] = log a
+        c:f32[] = div b 0.6931472:f32[]
+        in (c,) }
+    """
+
+    def make(*args, **kwargs):
+        return JitFunction(fun, static_argnums).trace(*args, **kwargs)
+
+    return make
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True):
+    """Context manager: jitted functions run eagerly inside (for print, pdb, debug_nans)."""
+    prev = config.disable_jit
+    config.update("disable_jit", disable)
+    try:
+        yield
+    finally:
+        config.update("disable_jit", prev)
+
+
+def is_staged(x) -> bool:
+    return isinstance(x, Tracer) and x.concrete_value() is None

@@ -1,0 +1,194 @@
+"""Staging and jit: graphs, caching, composition with autodiff, control flow, errors."""
+
+import numpy as np
+import pytest
+
+import tensorlib as tl
+import tensorlib.numpy as tnp
+from tensorlib import lax
+from tensorlib._src import core
+from tensorlib._src.ir import typecheck
+from tensorlib.errors import ConcretizationError, LeakedTracerError
+from tensorlib.test_util import check_grads
+
+
+@pytest.fixture
+def x64():
+    prev = tl.config.enable_x64
+    tl.config.update("enable_x64", True)
+    try:
+        yield
+    finally:
+        tl.config.update("enable_x64", prev)
+
+
+def test_graph_prints_like_a_jaxpr():
+    g = tl.make_graph(lambda x: tnp.log(x) / tnp.log(2.0))(tnp.float32(1.0))
+    assert str(g) == ("{ lambda ; a:f32[]. let\n    b:f32[] = log a\n"
+                      "    c:f32[] = div b 0.6931472:f32[]\n    in (c,) }")
+    typecheck(g)
+    assert "digraph" in g.to_dot()
+
+
+def test_passes_cse_dce_fold():
+    def f(x):
+        unused = tnp.exp(x)  # noqa: F841  (dead code)
+        a = tnp.sin(x)
+        b = tnp.sin(x)       # common subexpression
+        c = tnp.ones(3) * 2  # constant-only: folded
+        return a + b + c
+
+    g = tl.make_graph(f)(tnp.zeros(3))
+    names = [e.prim.name for e in g.eqns]
+    assert names.count("sin") == 1 and "exp" not in names and "broadcast_in_dim" not in names
+    np.testing.assert_allclose(tl.jit(f)(tnp.zeros(3)), [2.0, 2.0, 2.0])
+
+
+def test_jit_matches_eager_and_caches():
+    calls = []
+
+    def f(x, y):
+        calls.append(1)  # a Python side effect runs at trace time only
+        return {"s": tnp.tanh(x) @ y, "m": (x * 2).max()}
+
+    jf = tl.jit(f)
+    x, y = tnp.arange(6.0).reshape(2, 3) / 6, tnp.ones((3, 2))
+    out, want = jf(x, y), f(x, y)
+    np.testing.assert_allclose(out["s"], want["s"], rtol=1e-6)
+    jf(x + 1, y)
+    assert jf.trace_count == 1 and len(calls) == 2  # one trace + one eager reference call
+    jf(tnp.ones((4, 3)), y)  # new shape: retrace
+    jf(x.astype(tnp.int32), y)  # new dtype: retrace
+    assert jf.trace_count == 3 and jf._cache_size() == 3
+
+
+def test_static_argnums_and_argnames():
+    def f(x, n, *, mode="sum"):
+        for _ in range(n):  # Python loop over a static int
+            x = x * 2
+        return x.sum() if mode == "sum" else x.max()
+
+    jf = tl.jit(f, static_argnums=1, static_argnames="mode")
+    assert float(jf(tnp.ones(3), 2)) == 12.0
+    assert float(jf(tnp.ones(3), 3, mode="max")) == 8.0
+    assert jf.trace_count == 2
+    with pytest.raises(ValueError, match="static argument 1 of type list is not hashable"):
+        jf(tnp.ones(3), [1])
+
+
+def test_jit_composes_with_autodiff(x64):
+    f = lambda x: (tnp.sin(x) * tnp.exp(-x)).sum()
+    x = tnp.linspace(0.1, 1.0, 4)
+    g_ref = tl.grad(f)(x)
+    np.testing.assert_allclose(tl.grad(tl.jit(f))(x), g_ref, rtol=1e-12)
+    np.testing.assert_allclose(tl.jit(tl.grad(f))(x), g_ref, rtol=1e-12)
+    np.testing.assert_allclose(tl.jit(tl.jit(f))(x), f(x), rtol=1e-12)
+    np.testing.assert_allclose(tl.jit(tl.grad(tl.jit(f)))(x), g_ref, rtol=1e-12)
+    check_grads(tl.jit(lambda x: tnp.tanh(x) ** 3), (x,), order=2)
+    h = tl.jit(tl.hessian(f))(x)
+    np.testing.assert_allclose(h, tl.hessian(f)(x), rtol=1e-10)
+
+
+def test_jit_inside_grad_closing_over_tracer():
+    def outer(w):
+        inner = tl.jit(lambda x: tnp.sin(w * x))
+        return inner(2.0)
+
+    assert float(tl.grad(outer)(0.3)) == pytest.approx(2 * np.cos(0.6), rel=1e-5)
+
+
+def test_staged_control_flow(x64):
+    def f(x):
+        y = lax.fori_loop(0, 3, lambda i, v: tnp.sin(v) * x, x)
+        z = lax.cond(y.sum() > 0, lambda a: a ** 2, lambda a: -a, y)
+        c, ys = lax.scan(lambda c, xi: (c * xi + 1.0, c), z.sum(), tnp.arange(1.0, 4.0))
+        w = lax.while_loop(lambda v: v < 100.0, lambda v: v * 3.0, c)
+        return c + ys.sum() + w + lax.switch(2, [tnp.cos, tnp.sin, tnp.exp], x.sum())
+
+    x = tnp.array([0.3, 0.4])
+    np.testing.assert_allclose(tl.jit(f)(x), f(x), rtol=1e-12)
+    g = tl.make_graph(f)(x)
+    names = [e.prim.name for e in g.eqns]
+    assert {"scan", "cond", "while_loop"} <= set(names)
+    typecheck(g)
+    fs = lambda x: f(x) - lax.while_loop(lambda v: v < 100.0, lambda v: v * 3.0, 1.0)
+    check_grads(lambda x: lax.scan(lambda c, xi: (c * xi, c), x.sum(), x)[0], (x,), order=2)
+    np.testing.assert_allclose(tl.jvp(tl.jit(f), (x,), (tnp.ones(2),))[1],
+                               tl.jvp(f, (x,), (tnp.ones(2),))[1], rtol=1e-10)
+    assert fs is not None
+
+
+def test_staged_custom_rules_survive_jit():
+    @tl.custom_vjp
+    def log1pexp(x):
+        return tnp.log1p(tnp.exp(x))
+
+    log1pexp.defvjp(lambda x: (log1pexp(x), x), lambda x, g: (g * (1 - 1 / (1 + tnp.exp(x))),))
+    assert float(tl.grad(tl.jit(log1pexp))(100.0)) == 1.0
+    assert float(tl.jit(tl.grad(log1pexp))(100.0)) == 1.0
+
+    @tl.custom_jvp
+    def f(x):
+        return tnp.sin(x)
+
+    f.defjvp(lambda p, t: (f(p[0]), 2.0 * t[0]))
+    assert float(tl.grad(tl.jit(f))(1.0)) == 2.0
+
+
+def test_disable_jit_runs_eagerly(capsys):
+    @tl.jit
+    def f(x):
+        print("value:", x)  # shows a concrete value only when jit is disabled
+        return x * 2
+
+    with tl.disable_jit():
+        out = f(tnp.array([1.0, 2.0]))
+    assert "value: [1. 2.]" in capsys.readouterr().out
+    np.testing.assert_allclose(out, f(tnp.array([1.0, 2.0])))
+    assert not tl.config.disable_jit
+
+
+def test_python_control_flow_on_staged_value_is_an_error():
+    @tl.jit
+    def f(x):
+        if x > 0:
+            return x
+        return -x
+
+    with pytest.raises(ConcretizationError, match=r"bool\(\) needs a concrete value.*bool\[\].*"
+                                                  r"test_jit.py:\d+.*lax.cond.*static_argnums"):
+        f(1.0)
+    assert core.trace_depth() == 0  # the failed trace left no level behind
+    with pytest.raises(ConcretizationError, match=r"float\(\)"):
+        tl.jit(lambda x: float(x))(1.0)
+
+
+def test_leaked_staged_value_is_an_error():
+    box = []
+
+    @tl.jit
+    def f(x):
+        box.append(x * 2)
+        return x
+
+    f(1.0)
+    with pytest.raises(LeakedTracerError, match="used after the transformation"):
+        box[0] + 1
+
+
+def test_jit_of_method_and_pytree_output():
+    class Model:
+        def __init__(self, w):
+            self.w = w
+
+        @tl.jit(static_argnums=0)
+        def apply(self, x):
+            return [x @ self.w, (x, None)]
+
+    m = Model(tnp.eye(2) * 3)
+    out = m.apply(tnp.ones(2))
+    np.testing.assert_allclose(out[0], [3.0, 3.0])
+    assert out[1][1] is None
+    with pytest.raises(TypeError, match=r"jit: argument leaf of type Model is not an array.*"
+                                        r"static_argnums"):
+        tl.jit(lambda m, x: x)(m, 1.0)
