@@ -34,6 +34,7 @@ from tensorlib._src.transforms.jit import (
     make_graph as make_graph,
 )
 from tensorlib._src.core import Array as Array
+from tensorlib import debug as debug
 from tensorlib import errors as errors
 from tensorlib import lax as lax
 from tensorlib import numpy as numpy

@@ -50,3 +50,7 @@ class ConcretizationError(TensorlibError, TypeError):
 
 class LeakedTracerError(TensorlibError, RuntimeError):
     """A value traced inside a transformation was used after that transformation ended."""
+
+
+class NaNError(TensorlibError, FloatingPointError):
+    """debug_nans found a NaN produced by an operation."""

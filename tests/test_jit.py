@@ -192,3 +192,28 @@ def test_jit_of_method_and_pytree_output():
     with pytest.raises(TypeError, match=r"jit: argument leaf of type Model is not an array.*"
                                         r"static_argnums"):
         tl.jit(lambda m, x: x)(m, 1.0)
+
+
+def test_debug_print_eager_and_staged(capsys):
+    f = tl.jit(lambda x: (tl.debug.print("x is {x}", x=x), x * 2)[1])
+    f(tnp.ones(2))
+    f(tnp.zeros(2))  # cached: prints again at run time, with the new values
+    tl.debug.print("eager {}", tnp.arange(2))
+    out = capsys.readouterr().out
+    assert out == "x is [1. 1.]\nx is [0. 0.]\neager [0 1]\n"
+    assert f.trace_count == 1
+    g = tl.make_graph(lambda x: (tl.debug.print("{}", x), x)[1])(1.0)
+    assert "debug_print" in str(g)  # effectful: not removed by dead-code elimination
+
+
+def test_debug_nans_eager_and_under_jit():
+    prev = tl.config.debug_nans
+    tl.config.update("debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match=r"primitive 'log' produced NaN.*f32\[1\]"
+                                                     r".*test_jit.py"):
+            tnp.log(tnp.array([-1.0]))
+        with pytest.raises(FloatingPointError, match="primitive 'log' produced NaN"):
+            tl.jit(lambda x: tnp.log(x) * 0)(tnp.array([-1.0]))
+    finally:
+        tl.config.update("debug_nans", prev)

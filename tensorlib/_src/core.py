@@ -350,14 +350,13 @@ def _check_rules(prim, args, params, outs):
 
 def _check_nans(prim, res):
     if dtypes.is_inexact(res.dtype) and res.size and np.isnan(res.to_numpy()).any():
-        from tensorlib.errors import TensorlibError
+        from tensorlib._src.errors_util import user_frame
+        from tensorlib.errors import NaNError
 
-        class FloatingPointError_(TensorlibError, FloatingPointError):
-            pass
-
-        raise FloatingPointError_(
+        raise NaNError(
             f"debug_nans: primitive '{prim.name}' produced NaN in its output "
-            f"{res.aval.str_short()}"
+            f"{res.aval.str_short()} (at {user_frame()}). Turn the check off with "
+            "tensorlib.config.update('debug_nans', False)."
         )
 
 

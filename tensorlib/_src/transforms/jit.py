@@ -167,6 +167,10 @@ class JitFunction:
         entry, flat = self._entry(args, kwargs)
         outs = jit_call_p.bind(*flat, *entry.captured, exe=entry.exe,
                                name=getattr(self.fun, "__name__", "fun"))
+        if config.debug_nans and _has_nan(outs):
+            # Re-run eagerly: the eager interpreter raises at the first operation with a NaN.
+            with disable_jit():
+                self.fun(*args, **kwargs)
         return tree_unflatten(entry.out_tree, list(outs))
 
     def trace(self, *args, **kwargs):
@@ -232,6 +236,18 @@ def disable_jit(disable: bool = True):
         yield
     finally:
         config.update("disable_jit", prev)
+
+
+def _has_nan(outs):
+    import numpy as np
+
+    from tensorlib._src import dtypes
+
+    for o in outs:
+        c = core.concrete_or_none(o)
+        if c is not None and dtypes.is_inexact(c.dtype) and np.isnan(c.to_numpy()).any():
+            return True
+    return False
 
 
 def is_staged(x) -> bool:
