@@ -1,17 +1,23 @@
 """The NumPy backend's compiler: a graph becomes one flat program over NumPy buffers.
 
-Every equation's kernel is resolved once, at compile time, from the input avals; buffers live
-in a list indexed by slot and are released after their last use, so peak memory follows the
-live set rather than the whole graph. Higher-order equations (control flow, custom rules) run
-through their primitive's ``impl`` on Arrays.
+Every equation's kernel is resolved once, at compile time. Runs of elementwise equations
+(``tensorlib._src.passes.fusion_groups``) become one generated Numba loop each
+(``numba_fusion``) when the cost model says it pays: at least two operations over at least
+``TENSORLIB_FUSION_MIN_SIZE`` elements (default 4096; ``TENSORLIB_FUSION=always`` or
+``never`` override it). Dot products, reductions, indexing and linear algebra stay NumPy
+(BLAS/LAPACK) calls. Buffers live in a list indexed by slot and are released after their
+last use, so peak memory follows the live set rather than the whole graph.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
+from tensorlib._src.passes import fusion_groups
 
 
 def _kernel(prim, n_in):
@@ -20,30 +26,66 @@ def _kernel(prim, n_in):
     return fn if fn is not None else resolve(prim, key)
 
 
+def fusion_settings():
+    mode = os.environ.get("TENSORLIB_FUSION", "auto").strip().lower()
+    if mode == "never":
+        return None
+    min_size = 1 if mode == "always" else int(os.environ.get("TENSORLIB_FUSION_MIN_SIZE",
+                                                             "4096"))
+    return min_size
+
+
+def _units(graph):
+    """The program's steps: single equations, or fusion groups in place of their runs."""
+    min_size = fusion_settings()
+    groups = []
+    if min_size is not None and graph.eqns:
+        from tensorlib.backends import numba_fusion
+
+        groups = fusion_groups(graph, numba_fusion.can_fuse, min_ops=2, min_size=min_size)
+    at_end = {g.eqn_indices[-1]: g for g in groups}
+    member = {k for g in groups for k in g.eqn_indices}
+    units = []
+    for k, e in enumerate(graph.eqns):
+        if k in at_end:
+            g = at_end[k]
+            units.append(("group", g, g.inputs, g.outputs))
+        elif k not in member:
+            units.append(("eqn", e, e.inputs, e.outputs))
+    return units
+
+
 def compile_graph(graph):
     slot = {}
     for v in list(graph.constvars) + list(graph.invars):
         slot[id(v)] = len(slot)
-    steps = []
+    units = _units(graph)
     last_use = {}
-    for k, e in enumerate(graph.eqns):
-        for v in e.inputs:
+    for k, (_, _, ins, outs) in enumerate(units):
+        for v in ins:
             last_use[id(v)] = k
-        for v in e.outputs:
-            slot[id(v)] = len(slot)
-    keep = {id(v) for v in graph.outvars}
-    for k, e in enumerate(graph.eqns):
-        ins = tuple(slot[id(v)] for v in e.inputs)
-        outs = tuple(slot[id(v)] for v in e.outputs)
-        free = tuple(slot[id(v)] for v in e.inputs
-                     if last_use.get(id(v)) == k and id(v) not in keep
-                     and v not in graph.invars and v not in graph.constvars)
-        if e.prim.impl is not None:
-            weak = tuple(v.aval.weak_type for v in e.inputs)
-            steps.append((1, e.prim, ins, outs, e.params, free, weak))
+        for v in outs:
+            slot.setdefault(id(v), len(slot))
+    pinned = {id(v) for v in list(graph.outvars) + list(graph.invars) + list(graph.constvars)}
+    steps = []
+    for k, (kind, obj, ins_v, outs_v) in enumerate(units):
+        ins = tuple(slot[id(v)] for v in ins_v)
+        outs = tuple(slot[id(v)] for v in outs_v)
+        free = tuple(slot[id(v)] for v in ins_v if last_use.get(id(v)) == k
+                     and id(v) not in pinned)
+        if kind == "group":
+            from tensorlib.backends import numba_fusion
+
+            size = int(np.prod(obj.shape, dtype=np.int64))
+            fn = numba_fusion.build_kernel(obj.eqns, obj.inputs, obj.outputs,
+                                           parallel=size >= 1 << 18)
+            steps.append((2, fn, ins, outs, None, free, None))
+        elif obj.prim.impl is not None:
+            weak = tuple(v.aval.weak_type for v in obj.inputs)
+            steps.append((1, obj.prim, ins, outs, obj.params, free, weak))
         else:
-            fn = _kernel(e.prim, len(ins))
-            steps.append((0, fn, ins, outs, e.params, free, e.prim.multiple_results))
+            fn = _kernel(obj.prim, len(ins))
+            steps.append((0, fn, ins, outs, obj.params, free, obj.prim.multiple_results))
     n_slots = len(slot)
     const_bufs = [c._buf for c in graph.consts]
     n_consts = len(const_bufs)
@@ -62,6 +104,9 @@ def compile_graph(graph):
                         env[o] = b
                 else:
                     env[outs[0]] = r
+            elif kind == 2:
+                for o, b in zip(outs, fn(*[env[i] for i in ins])):
+                    env[o] = b
             else:
                 arrs = [Array(env[i], w) for i, w in zip(ins, extra)]
                 for o, a in zip(outs, fn.impl(*arrs, **params)):
@@ -70,4 +115,5 @@ def compile_graph(graph):
                 env[i] = None
         return [Array(env[s], w) for s, w in zip(out_slots, out_weak)]
 
+    run.units = units
     return run

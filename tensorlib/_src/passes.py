@@ -99,4 +99,101 @@ def use_counts(graph: Graph) -> dict:
     return counts
 
 
-__all__ = ["Var", "simplify", "fold_constants", "cse", "dce", "use_counts", "effectful"]
+class FusionGroup:
+    """A contiguous run of fusible equations over one output shape.
+
+    ``inputs`` are the values the run reads from outside; ``outputs`` the values it defines
+    that are used after it (or returned by the graph).
+    """
+
+    __slots__ = ("eqn_indices", "eqns", "inputs", "outputs", "shape")
+
+    def __init__(self, eqn_indices, eqns, inputs, outputs, shape):
+        self.eqn_indices = eqn_indices
+        self.eqns = eqns
+        self.inputs = inputs
+        self.outputs = outputs
+        self.shape = shape
+
+
+def fusion_groups(graph: Graph, can_fuse, min_ops=2, min_size=0):
+    """Group runs of elementwise equations for a backend's fused-loop generator.
+
+    ``can_fuse(eqn)`` says which equations a backend can put in a loop; ``broadcast_in_dim``
+    joins a group as an index remap only when its result is used inside the group alone.
+    A group is kept when it has at least ``min_ops`` computing equations and ``min_size``
+    output elements (the cost model: below that, one NumPy call per op is as fast).
+    """
+    consumers = {}
+    for k, e in enumerate(graph.eqns):
+        for v in e.inputs:
+            consumers.setdefault(id(v), []).append(k)
+    graph_outs = {id(v) for v in graph.outvars}
+    groups, run = [], []
+
+    def flush():
+        if run:
+            g = _make_group(graph, run, consumers, graph_outs)
+            if g is not None and sum(e.prim.name != "broadcast_in_dim" for e in g.eqns) >= \
+                    min_ops and _size(g.shape) >= min_size:
+                groups.append(g)
+        run.clear()
+
+    for k, e in enumerate(graph.eqns):
+        inside = {id(v) for j in run for v in graph.eqns[j].outputs}
+        reads_run = any(id(v) in inside for v in e.inputs)
+        ok = len(e.outputs) == 1 and can_fuse(e)
+        if ok and run and tuple(e.outputs[0].aval.shape) != \
+                tuple(graph.eqns[run[0]].outputs[0].aval.shape):
+            ok = False
+        if ok and e.prim.name == "broadcast_in_dim":
+            ok = id(e.inputs[0]) not in inside and id(e.outputs[0]) not in graph_outs
+        if ok:
+            run.append(k)
+        elif reads_run or e.prim in effectful:
+            # it needs the run's values (or must keep its place): the run ends here
+            flush()
+            if len(e.outputs) == 1 and can_fuse(e):
+                run.append(k)
+        # otherwise an independent equation: it runs before the group's kernel, which is
+        # placed at the run's last equation, so the run continues past it
+    flush()
+    return groups
+
+
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _make_group(graph, run, consumers, graph_outs):
+    eqns = [graph.eqns[k] for k in run]
+    members = set(run)
+    # a broadcast whose result is used outside the run is computed separately
+    keep = []
+    for k, e in zip(run, eqns):
+        if e.prim.name == "broadcast_in_dim" and any(
+                j not in members for j in consumers.get(id(e.outputs[0]), [])):
+            continue
+        keep.append(k)
+    if not keep:
+        return None
+    eqns = [graph.eqns[k] for k in keep]
+    defined = {id(v) for e in eqns for v in e.outputs}
+    last = keep[-1]
+    inputs, seen = [], set()
+    bcast_out = {id(e.outputs[0]) for e in eqns if e.prim.name == "broadcast_in_dim"}
+    for e in eqns:
+        for v in e.inputs:
+            if id(v) not in defined and id(v) not in seen:
+                seen.add(id(v))
+                inputs.append(v)
+    outputs = [v for e in eqns for v in e.outputs
+               if id(v) not in bcast_out and (id(v) in graph_outs or any(
+                   j > last or j not in set(keep) for j in consumers.get(id(v), [])))]
+    if not outputs:
+        return None
+    shape = tuple(eqns[-1].outputs[0].aval.shape)
+    return FusionGroup(keep, eqns, inputs, outputs, shape)

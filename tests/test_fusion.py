@@ -1,0 +1,82 @@
+"""The NumPy backend's compiler: fusion groups and generated Numba loops."""
+
+import numpy as np
+import pytest
+
+import tensorlib as tl
+import tensorlib.numpy as tnp
+from tensorlib._src.passes import fusion_groups
+from tensorlib.backends import numba_fusion
+
+
+@pytest.fixture
+def always_fuse(monkeypatch):
+    monkeypatch.setenv("TENSORLIB_FUSION", "always")
+
+
+def _units(jf):
+    (entry,) = jf._cache.values()
+    return entry.exe.run.units
+
+
+def test_grouping_finds_elementwise_runs():
+    def f(x, b):
+        y = (x * 2.0 + b) * x          # one run: mul, add (b broadcast), mul
+        z = y @ tnp.ones((4, 4))       # dot_general breaks the run
+        return tnp.maximum(z - 1.0, 0.0), y
+
+    g = tl.make_graph(f)(tnp.ones((3, 4)), tnp.ones(4))
+    groups = fusion_groups(g, numba_fusion.can_fuse, min_ops=2)
+    assert len(groups) == 2
+    first, second = groups
+    assert [e.prim.name for e in first.eqns if e.prim.name != "broadcast_in_dim"] == \
+        ["mul", "add", "mul"]
+    assert len(first.outputs) == 1 and first.shape == (3, 4)
+    assert [e.prim.name for e in second.eqns if e.prim.name != "broadcast_in_dim"] == \
+        ["sub", "max"]
+    # the cost model: nothing is fused below the size threshold
+    assert fusion_groups(g, numba_fusion.can_fuse, min_ops=2, min_size=10**6) == []
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_fused_results_match_eager(always_fuse, dtype):
+    def f(x, b):
+        y = (x * 3 + b) * x - tnp.abs(b)
+        return tnp.where(y > 2, y, x - 1), y * 2
+
+    x = tnp.asarray(np.arange(12).reshape(3, 4) - 5).astype(dtype)
+    b = tnp.asarray(np.array([1, -2, 3, 4])).astype(dtype)
+    jf = tl.jit(f)
+    got, want = jf(x, b), f(x, b)
+    for a, w in zip(got, want):
+        assert a.dtype == w.dtype and a.shape == w.shape
+        np.testing.assert_allclose(a, w, rtol=1e-6)
+    kinds = [u[0] for u in _units(jf)]
+    assert "group" in kinds
+    groups = [u[1] for u in _units(jf) if u[0] == "group"]
+    # abs(b) (another shape) does not break the run: one group, two values written back
+    assert len(groups) == 1 and len(groups[0].outputs) == 2
+
+
+def test_fused_scalar_and_0d(always_fuse):
+    f = tl.jit(lambda x: tnp.sqrt(x * x + 1.0) - x)
+    np.testing.assert_allclose(f(tnp.float32(3.0)), np.sqrt(10.0) - 3.0, rtol=1e-6)
+    np.testing.assert_allclose(f(tnp.arange(5.0)), np.sqrt(np.arange(5.0) ** 2 + 1)
+                               - np.arange(5.0), rtol=1e-6)
+
+
+def test_generated_source_is_one_loop_nest(always_fuse):
+    jf = tl.jit(lambda x, y: (x + y) * (x - y))
+    jf(tnp.ones((2, 3)), tnp.ones((2, 3)))
+    group = next(u[1] for u in _units(jf) if u[0] == "group")
+    kernel = numba_fusion.build_kernel(group.eqns, group.inputs, group.outputs)
+    src = kernel.source
+    assert src.count("for i0 in") == 1 and src.count("for i1 in") == 1
+    assert "o0[i0, i1] =" in src
+
+
+def test_grad_of_fused_jit(always_fuse):
+    f = tl.jit(lambda x: ((x * 2.0 - 1.0) * x).sum())
+    np.testing.assert_allclose(tl.grad(f)(tnp.arange(3.0)), 4 * np.arange(3.0) - 1, rtol=1e-6)
+    g = tl.jit(tl.grad(lambda x: ((x * 2.0 - 1.0) * x).sum()))
+    np.testing.assert_allclose(g(tnp.arange(3.0)), 4 * np.arange(3.0) - 1, rtol=1e-6)
