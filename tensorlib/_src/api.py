@@ -9,6 +9,7 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.core import Array, Primitive, asarray_scalar, get_aval
+from tensorlib._src.ops.elementwise import full
 from tensorlib._src.ops.shape import reshape
 from tensorlib._src.rules import def_jvp, def_shape, def_vjp
 from tensorlib._src.transforms.ad import (
@@ -140,7 +141,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             (out,), pullback, aux = vjp_flat(flat_fun, flat, has_aux=True, one_shot=True)
         else:
             (out,), pullback = vjp_flat(flat_fun, flat, one_shot=True)
-        one = asarray_scalar(1.0, get_aval(out).dtype)
+        out_aval = get_aval(out)
+        one = full((), 1.0, out_aval.dtype, weak=out_aval.weak_type)
         cts = [instantiate(c, x) for c, x in zip(pullback([one]), flat)]
         grads = tree_unflatten(tree, cts)
         g = grads[0] if single else tuple(grads)

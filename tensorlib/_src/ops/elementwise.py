@@ -32,11 +32,14 @@ def full(shape, value, dtype, weak=False) -> Array:
 
 
 def full_like(x, value, dtype=None) -> Array:
-    return full(x.shape, value, x.dtype if dtype is None else dtype)
+    """A constant shaped like ``x``; weakly typed when ``x`` is and no dtype is given (JAX)."""
+    if dtype is None:
+        return full(x.shape, value, x.dtype, weak=x.weak_type)
+    return full(x.shape, value, dtype)
 
 
 def zeros_like(x) -> Array:
-    return full(x.shape, 0, x.dtype)
+    return full(x.shape, 0, x.dtype, weak=x.weak_type)
 
 
 def _lift_scalar(x, like):
