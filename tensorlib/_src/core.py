@@ -74,7 +74,7 @@ class AbstractArray:
 
 _registry: dict[str, Primitive] = {}
 
-WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST, WEAK_PARAM = 0, 1, 2, 3
+WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST, WEAK_PARAM, WEAK_ALL_BUT_FIRST = 0, 1, 2, 3, 4
 
 
 class Primitive:
@@ -313,6 +313,8 @@ def _finish(prim, args, params, out):
         weak = args[0]._weak if args else False
     elif w == WEAK_PARAM:
         weak = params["weak_type"]
+    elif w == WEAK_ALL_BUT_FIRST:
+        weak = all([a._weak for a in args[1:]])
     else:
         weak = all([a._weak for a in args]) if args else False
     res = Array(out, weak)

@@ -55,7 +55,7 @@ def def_vjp(prim, *, linear=False, wants_mask=False):
 
 
 def def_batch(prim):
-    """Register ``fn(args, bdims, **params) -> (out, out_bdim)``."""
+    """Register ``fn(info, args, bdims, **params) -> (out, out_bdim)`` (``info.size``: lanes)."""
     return lambda fn: _register(batch_rules, prim, fn, "batching")
 
 

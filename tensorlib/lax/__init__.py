@@ -123,3 +123,12 @@ from tensorlib._src.control_flow import (
     switch as switch,
     while_loop as while_loop,
 )
+from tensorlib._src.collectives import (
+    all_gather as all_gather,
+    axis_index as axis_index,
+    pmax as pmax,
+    pmean as pmean,
+    pmin as pmin,
+    ppermute as ppermute,
+    psum as psum,
+)

@@ -12,6 +12,7 @@ import numpy as np
 from tensorlib._src import dtypes
 from tensorlib._src.core import (
     WEAK_FIRST,
+    WEAK_ALL_BUT_FIRST,
     WEAK_NEVER,
     WEAK_PARAM,
     AbstractArray,
@@ -597,7 +598,7 @@ def_binary_deriv(
 # select_n, conversions
 
 
-select_n_p = Primitive("select_n", weak=WEAK_NEVER)
+select_n_p = Primitive("select_n", weak=WEAK_ALL_BUT_FIRST)
 
 
 def select_n(which, *cases):
