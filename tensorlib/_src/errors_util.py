@@ -21,11 +21,17 @@ def user_frame():
     return "<unknown>"
 
 
+_KIND = {"StagingTrace": "jit", "BatchTrace": "vmap"}
+
+
 def concretization_error(tracer, what):
     aval = tracer.aval.str_short() if hasattr(tracer, "aval") else repr(tracer)
+    trace = getattr(tracer, "_trace", None)
+    kind = _KIND.get(type(trace).__name__, "a transformation")
+    fix = ("mark the argument static with static_argnums" if kind == "jit"
+           else "restructure the computation so it does not depend on the value")
     return ConcretizationError(
-        f"{what} needs a concrete value, but got a staged value {aval} (at {user_frame()}). "
-        "Inside jit, Python control flow and conversions cannot see values: use "
-        "tensorlib.lax.cond / tensorlib.numpy.where for branches, or mark the argument static "
-        "with static_argnums."
+        f"{what} needs a concrete value, but got a staged value {aval} traced by {kind} (at "
+        f"{user_frame()}). Python control flow and conversions cannot see values inside "
+        f"{kind}: use tensorlib.lax.cond / tensorlib.numpy.where for branches, or {fix}."
     )
