@@ -109,7 +109,8 @@ def compile_graph(graph):
                     env[o] = b
             else:
                 arrs = [Array(env[i], w) for i, w in zip(ins, extra)]
-                for o, a in zip(outs, fn.impl(*arrs, **params)):
+                res = fn.impl(*arrs, **params)
+                for o, a in zip(outs, res if fn.multiple_results else (res,)):
                     env[o] = a._buf
             for i in free:
                 env[i] = None

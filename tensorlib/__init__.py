@@ -30,6 +30,7 @@ from tensorlib._src.backend import (
 from tensorlib._src.config import config as config
 from tensorlib._src.transforms import batching_rules as _batching_rules  # registers rules
 from tensorlib._src.transforms.batching import vmap as vmap
+from tensorlib._src.transforms.pmap import pmap as pmap
 from tensorlib._src.transforms.jit import (
     disable_jit as disable_jit,
     jit as jit,

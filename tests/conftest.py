@@ -6,6 +6,8 @@ import sys
 # Must be set before tensorlib is imported: every eager op then also runs its shape rule and
 # compares shape, dtype and weak type with what the kernel returned (core._check_rules).
 os.environ["TENSORLIB_CHECK_RULES"] = "1"
+# pmap tests shard over 4 virtual CPU devices whatever the machine's core count.
+os.environ.setdefault("TENSORLIB_NUM_CPU_DEVICES", "4")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

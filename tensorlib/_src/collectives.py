@@ -3,6 +3,8 @@ ppermute. Inside ``vmap(..., axis_name=name)`` they reduce or gather over the ba
 
 from __future__ import annotations
 
+import threading
+
 from tensorlib._src import dtypes
 from tensorlib._src.core import Primitive, Tracer, _tls, get_aval
 from tensorlib._src.numpy.promotion import asarray
@@ -38,16 +40,28 @@ def _find_axis_trace(name, op):
                         f"tensorlib.vmap(..., axis_name={name!r}) or pmap with that axis_name")
 
 
-def _unbound_impl(name):
+# The SPMD context of the current thread, set by pmap's executor: axis name -> (rank, comm)
+_spmd = threading.local()
+
+
+def spmd_context(axis_name):
+    return getattr(_spmd, "axes", {}).get(axis_name)
+
+
+def _collective_impl(name):
     def impl(*args, axis_name, **params):
-        raise AxisNameError(f"{name}: unbound axis name {axis_name!r}; call it inside "
-                            f"vmap/pmap with axis_name={axis_name!r}")
+        ctx = spmd_context(axis_name)
+        if ctx is None:
+            raise AxisNameError(f"{name}: unbound axis name {axis_name!r}; call it inside "
+                                f"vmap/pmap with axis_name={axis_name!r}")
+        rank, comm = ctx
+        return comm.run(name, rank, args[0], params)
 
     return impl
 
 
 for _p in _COLLECTIVES:
-    _p.impl = _unbound_impl(_p.name)
+    _p.impl = _collective_impl(_p.name)
 
 
 def _bind_named(prim, x, axis_name, **params):

@@ -33,9 +33,13 @@ class StagedTracer(Tracer):
 
 
 class GraphBuilder:
-    __slots__ = ("eqns", "const_vars", "const_vals", "captured_vars", "captured_vals")
+    __slots__ = ("eqns", "const_vars", "const_vals", "captured_vars", "captured_vals",
+                 "axis_name", "size")
 
-    def __init__(self):
+    def __init__(self, axis_name=None, size=None):
+        # a named axis (pmap) that collectives inside this trace refer to
+        self.axis_name = axis_name
+        self.size = size
         self.eqns = []
         self.const_vars = {}      # id(Array) -> Var
         self.const_vals = []      # [(Var, Array)]
@@ -98,13 +102,14 @@ class ClosedGraph:
         return str(self.graph)
 
 
-def trace_to_graph(fun, in_avals, *, name="fun"):
+def trace_to_graph(fun, in_avals, *, name="fun", axis_env=None):
     """Stage ``fun(*tracers) -> list of values`` over ``in_avals`` into a ClosedGraph.
 
     The graph's inputs are ``in_avals`` followed by the captured outer tracers (whose values
-    are returned in ``ClosedGraph.captured``).
+    are returned in ``ClosedGraph.captured``). ``axis_env=(name, size)`` binds a named axis
+    for the collectives inside (pmap).
     """
-    builder = GraphBuilder()
+    builder = GraphBuilder(*(axis_env or (None, None)))
     with new_trace(StagingTrace, builder, dynamic=True) as trace:
         in_vars = [Var(a) for a in in_avals]
         ins = [StagedTracer(trace, v) for v in in_vars]

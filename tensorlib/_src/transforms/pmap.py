@@ -1,0 +1,214 @@
+"""``pmap``: single-program multiple-data over devices, with collectives.
+
+``pmap(f)(xs)`` splits the leading axis (``in_axes``) of its arguments over devices, stages
+``f`` once for one device's shard (the named axis bound, so ``psum`` and friends become
+equations), compiles it with the backend, and runs one copy per device on a thread pool.
+Collectives meet at a ``Communicator``: each device thread leaves its buffer in a slot, waits
+at a barrier, and reads every slot. NumPy releases the GIL inside its kernels, so devices run
+in parallel on the cores. Under another transformation (``grad``, ``jit``, ``vmap`` around the
+pmap) it has the semantics of ``vmap`` with the same axis name.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import itertools
+import threading
+
+import numpy as np
+
+from tensorlib._src import core
+from tensorlib._src.collectives import _spmd
+from tensorlib._src.config import config
+from tensorlib._src.core import Array, Tracer, get_aval
+from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.ops import shape as sh
+from tensorlib._src.transforms.batching import _broadcast_prefix, _canon_axis, vmap
+from tensorlib._src.transforms.jit import compile_graph
+from tensorlib._src.transforms.staging import trace_to_graph
+from tensorlib._src.tree_util import tree_flatten, tree_unflatten
+from tensorlib.errors import ShapeError
+
+_TIMEOUT_S = 300.0
+
+
+class Communicator:
+    """Rendezvous of ``n`` device threads for collectives (shared slots and a barrier)."""
+
+    def __init__(self, n):
+        self.n = n
+        self.slots = [None] * n
+        self.barrier = threading.Barrier(n, timeout=_TIMEOUT_S)
+
+    def run(self, name, rank, x, params):
+        if name == "axis_index":
+            return Array(np.asarray(rank, np.int32), False)
+        buf = np.asarray(x.to_numpy())
+        self.slots[rank] = buf
+        self.barrier.wait()
+        vals = list(self.slots)
+        if name == "psum":
+            r = np.sum(np.stack(vals), axis=0, dtype=buf.dtype)
+        elif name == "pmax":
+            r = np.max(np.stack(vals), axis=0)
+        elif name == "pmin":
+            r = np.min(np.stack(vals), axis=0)
+        elif name == "all_gather":
+            ax = params["axis"]
+            r = np.concatenate(vals, ax) if params["tiled"] else np.stack(vals, ax)
+        elif name == "ppermute":
+            src = {d: s for s, d in params["perm"]}.get(rank)
+            r = np.zeros_like(buf) if src is None else vals[src].copy()
+        else:
+            raise ValueError(f"unknown collective {name}")
+        self.barrier.wait()  # every device has read the slots before they are reused
+        be = x.backend
+        return Array(be.from_numpy(np.ascontiguousarray(r)), x._weak)
+
+    def abort(self):
+        self.barrier.abort()
+
+
+_pools: dict = {}
+
+
+def _pool(n):
+    p = _pools.get(n)
+    if p is None:
+        p = _pools[n] = concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="tl-dev")
+    return p
+
+
+_anon_axes = itertools.count()
+
+
+def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
+         static_broadcasted_argnums=(), donate_argnums=()):
+    """Map ``fun`` over the leading axis of its arguments, one slice per device.
+
+    Examples
+    --------
+    >>> import tensorlib as tl, tensorlib.numpy as tnp
+    >>> f = tl.pmap(lambda x: x / tl.lax.psum(x, "i"), axis_name="i")
+    >>> f(tnp.array([1.0, 3.0])).tolist()
+    [0.25, 0.75]
+    """
+    if fun is None:
+        return functools.partial(pmap, axis_name=axis_name, in_axes=in_axes, out_axes=out_axes,
+                                 devices=devices,
+                                 static_broadcasted_argnums=static_broadcasted_argnums)
+    name = axis_name if axis_name is not None else f"_pmap{next(_anon_axes)}"
+    if isinstance(static_broadcasted_argnums, int):
+        static_broadcasted_argnums = (static_broadcasted_argnums,)
+    static = tuple(static_broadcasted_argnums)
+    cache = {}
+
+    @functools.wraps(fun)
+    def pmapped(*args):
+        dyn = [a for i, a in enumerate(args) if i not in static]
+        st = tuple((i, args[i]) for i in static)
+
+        def f_dyn(*dargs):
+            it = iter(dargs)
+            return fun(*[args[i] if i in static else next(it) for i in range(len(args))])
+
+        ia = in_axes
+        if isinstance(ia, (tuple, list)) and len(ia) == len(args) and static:
+            ia = tuple(a for i, a in enumerate(ia) if i not in static)
+        flat, in_tree = tree_flatten(list(dyn))
+        flat = [x if isinstance(x, Array) else asarray(x) for x in flat]
+        if any(isinstance(x, Tracer) for x in flat) or core.trace_depth():
+            return vmap(f_dyn, ia, out_axes, axis_name=name)(*dyn)
+        axes = _broadcast_prefix(list(ia) if isinstance(ia, tuple) else ia, list(dyn), "in_axes")
+        axes = [_canon_axis(a, get_aval(x).ndim, "in_axes") for a, x in zip(axes, flat)]
+        size = _size(flat, axes)
+        devs = list(devices) if devices is not None else core.current_backend().devices()
+        if size > len(devs):
+            raise ShapeError(
+                f"pmap: the mapped axis has size {size} but only {len(devs)} devices are "
+                f"available ({devs[:4]}{'...' if len(devs) > 4 else ''}); set "
+                "TENSORLIB_NUM_CPU_DEVICES (NumPy backend) or use fewer shards per call")
+        shard_avals = [get_aval(x) if a is None else get_aval(x).update(
+            shape=tuple(n for d, n in enumerate(get_aval(x).shape) if d != a))
+            for x, a in zip(flat, axes)]
+        key = (in_tree, tuple(axes), tuple(shard_avals), st, size, config.enable_x64,
+               core.current_backend().name)
+        entry = cache.get(key)
+        if entry is None:
+            box = []
+
+            def flat_fun(*leaves):
+                out = f_dyn(*tree_unflatten(in_tree, list(leaves)))
+                o, t = tree_flatten(out)
+                box.append(t)
+                return [asarray(v) for v in o]
+
+            closed = trace_to_graph(flat_fun, shard_avals, axis_env=(name, size))
+            exe = compile_graph(closed.graph, core.current_backend())
+            entry = cache[key] = (exe, box[-1])
+        exe, out_tree = entry
+        shards = [[x if a is None else _take(x, a, i) for x, a in zip(flat, axes)]
+                  for i in range(size)]
+        per_dev = _run_spmd(exe, shards, name, size)
+        out_leaves = []
+        oaxes = _broadcast_prefix(out_axes, tree_unflatten(out_tree, per_dev[0]), "out_axes")
+        for k, oa in enumerate(oaxes):
+            vals = [per_dev[i][k] for i in range(size)]
+            if oa is None:
+                out_leaves.append(vals[0])
+                continue
+            stacked = sh.concatenate([sh.expand_dims(v, (0,)) for v in vals], 0) \
+                if size > 1 else sh.expand_dims(vals[0], (0,))
+            nd = get_aval(stacked).ndim
+            from tensorlib._src.transforms.batching import moveaxis_to
+
+            out_leaves.append(moveaxis_to(stacked, 0, _canon_axis(oa, nd, "out_axes")))
+        return tree_unflatten(out_tree, out_leaves)
+
+    pmapped._cache = cache
+    return pmapped
+
+
+def _take(x, axis, i):
+    aval = get_aval(x)
+    s = sh.slice_in_dim(x, i, i + 1, axis=axis)
+    return sh.reshape(s, tuple(n for d, n in enumerate(aval.shape) if d != axis))
+
+
+def _size(flat, axes):
+    sizes = {get_aval(x).shape[a] for x, a in zip(flat, axes) if a is not None}
+    if len(sizes) != 1:
+        raise ShapeError(f"pmap: mapped axes need one size, got {sorted(sizes) or 'none'}")
+    return sizes.pop()
+
+
+def _run_spmd(exe, shards, name, size):
+    comm = Communicator(size)
+
+    def work(rank):
+        prev = getattr(_spmd, "axes", {})
+        _spmd.axes = dict(prev, **{name: (rank, comm)})
+        try:
+            return exe.run(*shards[rank])
+        except BaseException:
+            comm.abort()  # release the other devices from the barrier
+            raise
+        finally:
+            _spmd.axes = prev
+
+    if size == 1:
+        return [work(0)]
+    futures = [_pool(size).submit(work, r) for r in range(size)]
+    results, first_error = [], None
+    for f in futures:
+        try:
+            results.append(f.result())
+        except threading.BrokenBarrierError as e:
+            first_error = first_error or e
+        except BaseException as e:  # the root cause wins over the broken barriers it caused
+            if first_error is None or isinstance(first_error, threading.BrokenBarrierError):
+                first_error = e
+    if first_error is not None:
+        raise first_error
+    return results
