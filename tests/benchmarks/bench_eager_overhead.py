@@ -5,19 +5,18 @@ the operator ``a + b`` and the function ``tnp.add``), NumPy, PyTorch (CPU), JAX 
 every op waits with ``block_until_ready`` so asynchronous dispatch is not counted as free) and
 HIPS autograd's ``autograd.numpy`` wrappers called outside any ``grad``.
 
-Run: ``python tests/benchmarks/bench_eager_overhead.py [--quick]``
+Run: ``python tests/benchmarks/bench_eager_overhead.py [--quick] [--threads N]``
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
+import _harness as H
+
+H.setup_threads()  # before numpy, torch and jax are imported
 
 import numpy as np  # noqa: E402
-
-import _harness as H  # noqa: E402
 
 
 def _libraries():
@@ -25,6 +24,8 @@ def _libraries():
     for name in ("tensorlib", "torch", "jax", "autograd"):
         try:
             libs[name] = __import__(name)
+            if name == "torch":
+                H.setup_torch(libs[name])
         except ImportError as e:
             print(f"  (skipping {name}: {e})")
     return libs
@@ -93,8 +94,6 @@ def main(quick=False):
             rows = [[name, f"{t * 1e6:.3f}", H.ratio(t, np_t), H.ratio(t, torch_t)]
                     for name, t in res.items()]
             H.table(["library", "µs/op", "vs numpy", "vs torch"], rows)
-    if "torch" in libs:
-        print(f"\n(torch intra-op threads: {libs['torch'].get_num_threads()})")
 
 
 if __name__ == "__main__":
