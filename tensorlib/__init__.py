@@ -39,8 +39,11 @@ from tensorlib._src.transforms.jit import (
 from tensorlib._src.core import Array as Array
 from tensorlib import debug as debug
 from tensorlib import errors as errors
+from tensorlib import example_libraries as example_libraries
 from tensorlib import lax as lax
+from tensorlib import nn as nn
 from tensorlib import numpy as numpy
+from tensorlib import random as random
 from tensorlib import tree as tree
 from tensorlib import tree_util as tree_util
 

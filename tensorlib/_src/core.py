@@ -33,6 +33,15 @@ class AbstractArray:
         self.dtype = np.dtype(dtype)
         self.weak_type = bool(weak_type)
 
+    @classmethod
+    def trusted(cls, shape, dtype, weak_type):
+        """Build from values that are already a tuple, a np.dtype and a bool (hot paths)."""
+        a = object.__new__(cls)
+        a.shape = shape
+        a.dtype = dtype
+        a.weak_type = weak_type
+        return a
+
     @property
     def ndim(self):
         return len(self.shape)
@@ -143,6 +152,10 @@ class Trace:
     def process_primitive(self, prim, tracers, params):
         raise NotImplementedError(type(self).__name__ + ".process_primitive")
 
+    def process(self, prim, args, params):
+        """Entry from ``bind``: raise the arguments to this level, then interpret."""
+        return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
+
     def full_raise(self, val):
         if isinstance(val, Tracer):
             trace = val._trace
@@ -224,9 +237,7 @@ def bind(prim: Primitive, args, params):
     top = _find_top_trace(args)
     if top is None:
         return eval_primitive(prim, args, params)
-    tracers = [top.full_raise(a) for a in args]
-    out = top.process_primitive(prim, tracers, params)
-    return out
+    return top.process(prim, args, params)
 
 
 def _find_top_trace(args):
@@ -256,7 +267,7 @@ def eval_primitive(prim, args, params):
             fn = prim._impl_cache.get((bx.__class__, by.__class__))
             if fn is not None:
                 out = fn(bx, by, **params)
-                if prim.weak == WEAK_ALL_INPUTS and _fast[0]:
+                if prim.weak == WEAK_ALL_INPUTS and _fast[0] and not prim.multiple_results:
                     return Array(out, x._weak and y._weak)
                 return _finish(prim, args, params, out)
         elif n == 1:
@@ -264,7 +275,7 @@ def eval_primitive(prim, args, params):
             fn = prim._impl_cache.get((bx.__class__,))
             if fn is not None:
                 out = fn(bx, **params)
-                if prim.weak == WEAK_ALL_INPUTS and _fast[0]:
+                if prim.weak == WEAK_ALL_INPUTS and _fast[0] and not prim.multiple_results:
                     return Array(out, args[0]._weak)
                 return _finish(prim, args, params, out)
         bufs = [a._buf for a in args]
@@ -401,7 +412,8 @@ class Array:
 
     @property
     def aval(self) -> AbstractArray:
-        return AbstractArray(self._buf.shape, self._buf.dtype, self._weak)
+        b = self._buf
+        return AbstractArray.trusted(b.shape, b.dtype, self._weak)
 
     @property
     def backend(self):
@@ -476,6 +488,9 @@ class Tracer(Array):
 
 
 def get_aval(x) -> AbstractArray:
+    if type(x) is Array:
+        b = x._buf
+        return AbstractArray.trusted(b.shape, b.dtype, x._weak)
     if isinstance(x, Array):
         return x.aval
     dt = dtypes.scalar_dtype(x)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array, backend_of
+from tensorlib._src.core import Array, Tracer, backend_of
 from tensorlib._src.numpy.promotion import (
     _SCALARS,
     asarray,
@@ -33,6 +33,17 @@ def _binary_fast(prim, name, inexact=False):
                 return prim.bind(x, Array(_backend_full(x, y), x._weak))
         elif ty is Array and tx in _FAST_SCALARS and _keeps_dtype(y._buf.dtype, x, inexact):
             return prim.bind(Array(_backend_full(y, x), y._weak), y)
+        elif isinstance(x, Tracer):
+            # the same shortcuts for traced values (a grad's tape, a jvp): no promotion pass
+            if isinstance(y, Array):
+                if (x.dtype == y.dtype and x.shape == y.shape and x._weak == y._weak
+                        and not (inexact and x.dtype.kind in "iub")):
+                    return prim.bind(x, y)
+            elif ty in _FAST_SCALARS and _keeps_dtype(x.dtype, y, inexact):
+                return prim.bind(x, ew.full(x.shape, y, x.dtype, x._weak))
+        elif isinstance(y, Tracer) and tx in _FAST_SCALARS and _keeps_dtype(y.dtype, x,
+                                                                            inexact):
+            return prim.bind(ew.full(y.shape, x, y.dtype, y._weak), y)
         x, y = promote(name, x, y)
         return prim.bind(x, y)
 
@@ -62,7 +73,7 @@ def _backend_full(like, v):
 
 def _unary(prim, name, inexact=False):
     def fn(x, /):
-        if type(x) is not Array or (inexact and x._buf.dtype.kind in "iub"):
+        if not isinstance(x, Array) or (inexact and x.dtype.kind in "iub"):
             (x,) = promote_args_inexact(name, x) if inexact else promote_args(name, x)
         return prim.bind(x)
 
@@ -258,11 +269,12 @@ def hypot(x1, x2, /):
 
 def logaddexp(x1, x2, /):
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    # JAX's formulation: max + log1p(exp(-|x1 - x2|)), with equal infinities (whose
+    # difference is nan) answered by x1 + x2; ties split the gradient 0.5 / 0.5.
     m = ew.max(x1, x2)
-    d = ew.neg(absolute(ew.sub(x1, x2)))
-    out = ew.add(m, log1p(ew.exp(d)))
-    # inf - inf = nan: where both are equal infinities the answer is that infinity
-    return select_n(ew.eq(x1, x2), out, ew.add(x1, log(full_like(x1, 2))))
+    delta = ew.sub(x1, x2)
+    out = ew.add(m, log1p(ew.exp(ew.neg(absolute(delta)))))
+    return select_n(ew.ne(delta, delta), out, ew.add(x1, x2))
 
 
 def logaddexp2(x1, x2, /):

@@ -19,7 +19,7 @@ from tensorlib._src.core import (
     new_trace,
 )
 from tensorlib._src.ir import Eqn, Var
-from tensorlib._src.ops.elementwise import add, full, zeros_like
+from tensorlib._src.ops.elementwise import add, add_p, full, neg_p, sub_p, zeros_like
 from tensorlib._src.rules import (
     inline_rules,
     jvp_rules,
@@ -41,6 +41,10 @@ custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
 # --------------------------------------------------------------------------------------------
 # reverse mode: the tape
 
+# Linear primitives whose VJP rules read neither inputs nor outputs: the tape keeps nothing.
+_NO_INPUTS = {add_p, sub_p, neg_p}
+_NONES = [[None] * n for n in range(8)]
+
 
 class TapeTracer(Tracer):
     __slots__ = ("primal", "var")
@@ -53,6 +57,23 @@ class TapeTracer(Tracer):
     @property
     def aval(self):
         return get_aval(self.primal)
+
+    # Read straight through to the primal: the NumPy-API layer asks these on every operation.
+    @property
+    def shape(self):
+        return self.primal.shape
+
+    @property
+    def dtype(self):
+        return self.primal.dtype
+
+    @property
+    def _weak(self):
+        return self.primal._weak
+
+    @property
+    def ndim(self):
+        return self.primal.ndim
 
     def concrete_value(self):
         p = self.primal
@@ -69,6 +90,39 @@ class TapeTrace(Trace):
 
     lift = pure
 
+    def process(self, prim, args, params):
+        """The hot path: unwrap this tape's tracers without wrapping constants first."""
+        if prim in inline_rules or prim is custom_vjp_call_p or prim is custom_jvp_call_p:
+            return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
+        primals, in_vars, live = [], [], False
+        for a in args:
+            if type(a) is TapeTracer and a._trace is self:
+                primals.append(a.primal)
+                v = a.var
+                in_vars.append(v)
+                live = live or v is not None
+            else:
+                primals.append(a)  # a constant or a value of a lower level
+                in_vars.append(None)
+        out = prim.bind(*primals, **params)
+        if not live or prim in nondiff:
+            return out
+        return self._record(prim, primals, in_vars, params, out)
+
+    def _record(self, prim, primals, in_vars, params, out):
+        outs = out if prim.multiple_results else (out,)
+        out_vars = [Var() for _ in outs]
+        if prim in _NO_INPUTS:
+            eqn = Eqn(prim, in_vars, params, out_vars, _NONES[len(primals)], None)
+        elif prim in linear_vjp:
+            eqn = Eqn(prim, in_vars, params, out_vars, [get_aval(p) for p in primals], None)
+        else:
+            eqn = Eqn(prim, in_vars, params, out_vars, primals, outs)
+        self.payload.append(eqn)
+        if prim.multiple_results:
+            return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
+        return TapeTracer(self, out, out_vars[0])
+
     def process_primitive(self, prim, tracers, params):
         inline = inline_rules.get(prim)
         if inline is not None:
@@ -82,16 +136,7 @@ class TapeTrace(Trace):
         in_vars = [t.var for t in tracers]
         if prim in nondiff or all(v is None for v in in_vars):
             return out
-        outs = out if prim.multiple_results else (out,)
-        out_vars = [Var() for _ in outs]
-        if prim in linear_vjp:
-            in_vals = [get_aval(p) for p in primals]
-            eqn = Eqn(prim, in_vars, params, out_vars, in_vals, None)
-        else:
-            eqn = Eqn(prim, in_vars, params, out_vars, primals, outs)
-        self.payload.append(eqn)
-        wrapped = [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
-        return wrapped if prim.multiple_results else wrapped[0]
+        return self._record(prim, primals, in_vars, params, out)
 
     def _record_custom(self, tracers, outs, bwd):
         in_vars = [t.var for t in tracers]
@@ -236,6 +281,11 @@ class JVPTracer(Tracer):
     @property
     def aval(self):
         return get_aval(self.primal)
+
+    shape = TapeTracer.shape
+    dtype = TapeTracer.dtype
+    _weak = TapeTracer._weak
+    ndim = TapeTracer.ndim
 
     def concrete_value(self):
         p = self.primal

@@ -1,0 +1,1 @@
+"""Example libraries ported from ``jax.example_libraries``: ``optimizers`` and ``stax``."""

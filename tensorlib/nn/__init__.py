@@ -1,0 +1,29 @@
+"""Neural-network functions, as in ``jax.nn`` (``import tensorlib.nn as nn``)."""
+
+from tensorlib._src.nn import celu as celu
+from tensorlib._src.nn import elu as elu
+from tensorlib._src.nn import gelu as gelu
+from tensorlib._src.nn import glu as glu
+from tensorlib._src.nn import hard_sigmoid as hard_sigmoid
+from tensorlib._src.nn import hard_silu as hard_silu
+from tensorlib._src.nn import hard_swish as hard_swish
+from tensorlib._src.nn import hard_tanh as hard_tanh
+from tensorlib._src.nn import identity as identity
+from tensorlib._src.nn import leaky_relu as leaky_relu
+from tensorlib._src.nn import log_sigmoid as log_sigmoid
+from tensorlib._src.nn import log_softmax as log_softmax
+from tensorlib._src.nn import logsumexp as logsumexp
+from tensorlib._src.nn import mish as mish
+from tensorlib._src.nn import one_hot as one_hot
+from tensorlib._src.nn import relu as relu
+from tensorlib._src.nn import relu6 as relu6
+from tensorlib._src.nn import selu as selu
+from tensorlib._src.nn import sigmoid as sigmoid
+from tensorlib._src.nn import silu as silu
+from tensorlib._src.nn import soft_sign as soft_sign
+from tensorlib._src.nn import softmax as softmax
+from tensorlib._src.nn import softplus as softplus
+from tensorlib._src.nn import squareplus as squareplus
+from tensorlib._src.nn import standardize as standardize
+from tensorlib._src.nn import swish as swish
+from tensorlib.nn import initializers as initializers
