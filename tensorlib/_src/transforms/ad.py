@@ -15,6 +15,8 @@ from tensorlib._src.core import (
     Primitive,
     Trace,
     Tracer,
+    _tls,
+    eval_primitive,
     get_aval,
     new_trace,
 )
@@ -94,34 +96,45 @@ class TapeTrace(Trace):
         """The hot path: unwrap this tape's tracers without wrapping constants first."""
         if prim in inline_rules or prim is custom_vjp_call_p or prim is custom_jvp_call_p:
             return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
-        primals, in_vars, live = [], [], False
+        primals, in_vars, live, concrete = [], [], False, True
         for a in args:
             if type(a) is TapeTracer and a._trace is self:
-                primals.append(a.primal)
+                p = a.primal
                 v = a.var
                 in_vars.append(v)
                 live = live or v is not None
             else:
-                primals.append(a)  # a constant or a value of a lower level
+                p = a  # a constant or a value of a lower level
                 in_vars.append(None)
-        out = prim.bind(*primals, **params)
+            primals.append(p)
+            concrete = concrete and type(p) is Array
+        if concrete and len(_tls.stack) == self.level and _tls.dynamic is None:
+            # nothing below this tape but eager evaluation: skip the second bind
+            out = eval_primitive(prim, primals, params)
+        else:
+            out = prim.bind(*primals, **params)
         if not live or prim in nondiff:
             return out
         return self._record(prim, primals, in_vars, params, out)
 
     def _record(self, prim, primals, in_vars, params, out):
-        outs = out if prim.multiple_results else (out,)
-        out_vars = [Var() for _ in outs]
-        if prim in _NO_INPUTS:
-            eqn = Eqn(prim, in_vars, params, out_vars, _NONES[len(primals)], None)
-        elif prim in linear_vjp:
+        if not prim.multiple_results:
+            var = Var()
+            if prim in _NO_INPUTS:
+                eqn = Eqn(prim, in_vars, params, [var], _NONES[len(primals)], None)
+            elif prim in linear_vjp:
+                eqn = Eqn(prim, in_vars, params, [var], [get_aval(p) for p in primals], None)
+            else:
+                eqn = Eqn(prim, in_vars, params, [var], primals, (out,))
+            self.payload.append(eqn)
+            return TapeTracer(self, out, var)
+        out_vars = [Var() for _ in out]
+        if prim in linear_vjp:
             eqn = Eqn(prim, in_vars, params, out_vars, [get_aval(p) for p in primals], None)
         else:
-            eqn = Eqn(prim, in_vars, params, out_vars, primals, outs)
+            eqn = Eqn(prim, in_vars, params, out_vars, primals, out)
         self.payload.append(eqn)
-        if prim.multiple_results:
-            return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
-        return TapeTracer(self, out, out_vars[0])
+        return [TapeTracer(self, o, v) for o, v in zip(out, out_vars)]
 
     def process_primitive(self, prim, tracers, params):
         inline = inline_rules.get(prim)
@@ -176,33 +189,43 @@ class TapeTrace(Trace):
 def backward_pass(tape, seeds):
     """Walk ``tape`` backwards from ``seeds`` (Var -> cotangent); return the cotangent table."""
     ct_env = dict(seeds)
+    pop = ct_env.pop
     for eqn in reversed(tape):
-        cts = [ct_env.pop(v, None) for v in eqn.outputs]
-        if all(c is None for c in cts):
-            continue
-        prim = eqn.prim
-        if prim is custom_vjp_call_p:
-            in_cts = eqn.params["bwd"](
-                [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)] if any(c is None for c in cts) else cts)
+        outs = eqn.outputs
+        if len(outs) == 1:
+            ct = pop(outs[0], None)
+            if ct is None:
+                continue
+            cts = [ct]
         else:
-            rule = vjp_rules.get(prim)
-            if rule is None:
-                raise MissingRuleError("VJP", prim)
-            if prim.multiple_results:
-                in_cts = rule(cts, eqn.out_vals, *eqn.in_vals, **eqn.params)
-            elif prim in vjp_wants_mask:
-                in_cts = rule(cts[0], eqn.out_vals[0] if eqn.out_vals else None,
-                              *eqn.in_vals, _needs=[v is not None for v in eqn.inputs],
-                              **eqn.params)
-            else:
-                in_cts = rule(cts[0], eqn.out_vals[0] if eqn.out_vals else None,
-                              *eqn.in_vals, **eqn.params)
+            cts = [pop(v, None) for v in outs]
+            if all(c is None for c in cts):
+                continue
+        in_cts = _apply_vjp(eqn, cts)
         for v, ct in zip(eqn.inputs, in_cts):
             if v is None or ct is None:
                 continue
             prev = ct_env.get(v)
             ct_env[v] = ct if prev is None else add(prev, ct)
     return ct_env
+
+
+def _apply_vjp(eqn, cts):
+    prim = eqn.prim
+    if prim is custom_vjp_call_p:
+        if any(c is None for c in cts):
+            cts = [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)]
+        return eqn.params["bwd"](cts)
+    rule = vjp_rules.get(prim)
+    if rule is None:
+        raise MissingRuleError("VJP", prim)
+    if prim.multiple_results:
+        return rule(cts, eqn.out_vals, *eqn.in_vals, **eqn.params)
+    out = eqn.out_vals[0] if eqn.out_vals else None
+    if prim in vjp_wants_mask:
+        return rule(cts[0], out, *eqn.in_vals, _needs=[v is not None for v in eqn.inputs],
+                    **eqn.params)
+    return rule(cts[0], out, *eqn.in_vals, **eqn.params)
 
 
 def zeros_like_out(ct, var):
