@@ -267,16 +267,18 @@ def eval_primitive(prim, args, params):
             fn = prim._impl_cache.get((bx.__class__, by.__class__))
             if fn is not None:
                 out = fn(bx, by, **params)
-                if prim.weak == WEAK_ALL_INPUTS and _fast[0] and not prim.multiple_results:
-                    return Array(out, x._weak and y._weak)
+                if prim.weak == WEAK_ALL_INPUTS and not prim.multiple_results:
+                    res = Array(out, x._weak and y._weak)
+                    return res if _fast[0] else _checks(prim, args, params, res)
                 return _finish(prim, args, params, out)
         elif n == 1:
             bx = args[0]._buf
             fn = prim._impl_cache.get((bx.__class__,))
             if fn is not None:
                 out = fn(bx, **params)
-                if prim.weak == WEAK_ALL_INPUTS and _fast[0] and not prim.multiple_results:
-                    return Array(out, args[0]._weak)
+                if prim.weak == WEAK_ALL_INPUTS and not prim.multiple_results:
+                    res = Array(out, args[0]._weak)
+                    return res if _fast[0] else _checks(prim, args, params, res)
                 return _finish(prim, args, params, out)
         bufs = [a._buf for a in args]
     except AttributeError:
@@ -329,11 +331,15 @@ def _finish(prim, args, params, out):
     else:
         weak = all([a._weak for a in args]) if args else False
     res = Array(out, weak)
-    if not _fast[0]:
-        if config.check_rules:
-            _check_rules(prim, args, params, [res])
-        if config.debug_nans:
-            _check_nans(prim, res)
+    return res if _fast[0] else _checks(prim, args, params, res)
+
+
+def _checks(prim, args, params, res):
+    """The opt-in checks (rule consistency, NaNs), after the same fast path users take."""
+    if config.check_rules:
+        _check_rules(prim, args, params, [res])
+    if config.debug_nans:
+        _check_nans(prim, res)
     return res
 
 

@@ -1,0 +1,29 @@
+"""Pseudo-random numbers compatible with ``jax.random`` (``import tensorlib.random``)."""
+
+from tensorlib._src.random import PRNGKey as PRNGKey
+from tensorlib._src.random import bernoulli as bernoulli
+from tensorlib._src.random import bits as bits
+from tensorlib._src.random import categorical as categorical
+from tensorlib._src.random import cauchy as cauchy
+from tensorlib._src.random import choice as choice
+from tensorlib._src.random import clone as clone
+from tensorlib._src.random import exponential as exponential
+from tensorlib._src.random import fold_in as fold_in
+from tensorlib._src.random import gumbel as gumbel
+from tensorlib._src.random import key as key
+from tensorlib._src.random import key_data as key_data
+from tensorlib._src.random import key_impl as key_impl
+from tensorlib._src.random import laplace as laplace
+from tensorlib._src.random import logistic as logistic
+from tensorlib._src.random import lognormal as lognormal
+from tensorlib._src.random import normal as normal
+from tensorlib._src.random import pareto as pareto
+from tensorlib._src.random import permutation as permutation
+from tensorlib._src.random import rademacher as rademacher
+from tensorlib._src.random import randint as randint
+from tensorlib._src.random import split as split
+from tensorlib._src.random import threefry2x32 as threefry2x32
+from tensorlib._src.random import threefry_2x32 as threefry_2x32
+from tensorlib._src.random import truncated_normal as truncated_normal
+from tensorlib._src.random import uniform as uniform
+from tensorlib._src.random import wrap_key_data as wrap_key_data
