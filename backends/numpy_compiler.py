@@ -42,7 +42,12 @@ def _units(graph):
     if min_size is not None and graph.eqns:
         from tensorlib.backends import numba_fusion
 
-        groups = fusion_groups(graph, numba_fusion.can_fuse, min_ops=2, min_size=min_size)
+        from tensorlib.backends import blocked
+
+        def can_group(e):
+            return numba_fusion.can_fuse(e) or blocked.can_block(e)
+
+        groups = fusion_groups(graph, can_group, min_ops=2, min_size=min_size)
     at_end = {g.eqn_indices[-1]: g for g in groups}
     member = {k for g in groups for k in g.eqn_indices}
     units = []
@@ -53,6 +58,40 @@ def _units(graph):
         elif k not in member:
             units.append(("eqn", e, e.inputs, e.outputs))
     return units
+
+
+def _group_kernel(group):
+    """The cost model's choice for one fusion group.
+
+    Arithmetic chains become one Numba loop (one pass over memory, values in registers).
+    Chains with transcendental functions run blocked: NumPy's SIMD ufuncs over cache-sized
+    tiles, since Numba from PyPI has no vector math library and calls libm per element.
+    """
+    from tensorlib.backends import blocked, numba_fusion
+
+    transcendental = any(e.prim.name in blocked.TRANSCENDENTAL for e in group.eqns)
+    if not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
+        size = int(np.prod(group.shape, dtype=np.int64))
+        parallel_min = int(os.environ.get("TENSORLIB_FUSION_PARALLEL_MIN", str(1 << 22)))
+        return numba_fusion.build_kernel(group.eqns, group.inputs, group.outputs,
+                                         parallel=size >= parallel_min)
+    if all(blocked.can_block(e) for e in group.eqns):
+        return blocked.BlockedGroup(group.eqns, group.inputs, group.outputs, group.shape)
+    return _unfused(group)
+
+
+def _unfused(group):
+    """A group neither strategy takes: its equations one by one (still correct)."""
+    kernels = [(e, _kernel(e.prim, len(e.inputs))) for e in group.eqns]
+    pos = {id(v): k for k, v in enumerate(group.inputs)}
+
+    def run(*bufs):
+        env = {id(v): bufs[k] for v, k in ((v, pos[id(v)]) for v in group.inputs)}
+        for e, fn in kernels:
+            env[id(e.outputs[0])] = fn(*[env[id(v)] for v in e.inputs], **e.params)
+        return [env[id(v)] for v in group.outputs]
+
+    return run
 
 
 def compile_graph(graph):
@@ -74,12 +113,7 @@ def compile_graph(graph):
         free = tuple(slot[id(v)] for v in ins_v if last_use.get(id(v)) == k
                      and id(v) not in pinned)
         if kind == "group":
-            from tensorlib.backends import numba_fusion
-
-            size = int(np.prod(obj.shape, dtype=np.int64))
-            fn = numba_fusion.build_kernel(obj.eqns, obj.inputs, obj.outputs,
-                                           parallel=size >= 1 << 18)
-            steps.append((2, fn, ins, outs, None, free, None))
+            steps.append((2, _group_kernel(obj), ins, outs, None, free, None))
         elif obj.prim.impl is not None:
             weak = tuple(v.aval.weak_type for v in obj.inputs)
             steps.append((1, obj.prim, ins, outs, obj.params, free, weak))

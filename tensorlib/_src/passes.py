@@ -18,21 +18,30 @@ def simplify(graph: Graph) -> Graph:
 
 
 def fold_constants(graph: Graph) -> Graph:
-    """Evaluate equations whose inputs are all constants (small results only)."""
+    """Evaluate equations whose inputs are all constants (small results only).
+
+    A ``broadcast_in_dim`` of a constant stays in the graph (folding it would only materialize
+    a stride-0 view), but its value is known, so equations that consume it can still fold.
+    """
     const_of = dict(zip(map(id, graph.constvars), graph.consts))
     constvars, consts = list(graph.constvars), list(graph.consts)
+    known = dict(const_of)  # constants plus the values of kept broadcasts of constants
     eqns = []
     for e in graph.eqns:
         foldable = (e.prim not in effectful and e.prim.impl is None
-                    and all(id(v) in const_of for v in e.inputs)
+                    and all(id(v) in known for v in e.inputs)
                     and all(v.aval.size <= _NO_FOLD_MAX_ELEMENTS for v in e.outputs))
         if not foldable:
             eqns.append(e)
             continue
-        out = eval_primitive(e.prim, [const_of[id(v)] for v in e.inputs], e.params)
+        out = eval_primitive(e.prim, [known[id(v)] for v in e.inputs], e.params)
         outs = out if e.prim.multiple_results else [out]
+        if e.prim.name == "broadcast_in_dim":
+            eqns.append(e)
+            known[id(e.outputs[0])] = outs[0]
+            continue
         for v, o in zip(e.outputs, outs):
-            const_of[id(v)] = o
+            known[id(v)] = o
             constvars.append(v)
             consts.append(o)
     g = Graph(constvars, consts, graph.invars, eqns, graph.outvars)

@@ -34,13 +34,14 @@ class StagedTracer(Tracer):
 
 class GraphBuilder:
     __slots__ = ("eqns", "const_vars", "const_vals", "captured_vars", "captured_vals",
-                 "axis_name", "size")
+                 "axis_name", "size", "keepalive")
 
     def __init__(self, axis_name=None, size=None):
         # a named axis (pmap) that collectives inside this trace refer to
         self.axis_name = axis_name
         self.size = size
         self.eqns = []
+        self.keepalive = []
         self.const_vars = {}      # id(Array) -> Var
         self.const_vals = []      # [(Var, Array)]
         self.captured_vars = {}   # id(tracer) -> Var
@@ -65,8 +66,21 @@ class StagingTrace(Trace):
             return StagedTracer(self, var)
         var = b.const_vars.get(id(val))
         if var is None:
-            var = b.const_vars[id(val)] = Var(val.aval)
-            b.const_vals.append((var, val))
+            scalar = _broadcast_scalar(val)
+            if scalar is not None:
+                # A constant that is one value broadcast (a stride-0 view): stage the scalar
+                # and a broadcast_in_dim, so compilers see a scalar, not a big array.
+                s_var = Var(scalar.aval)
+                b.const_vals.append((s_var, scalar))
+                var = b.const_vars[id(val)] = Var(val.aval)
+                params = {"shape": tuple(val.shape), "broadcast_dimensions": ()}
+                from tensorlib._src.ops.shape import broadcast_in_dim_p
+
+                b.eqns.append(Eqn(broadcast_in_dim_p, [s_var], params, [var]))
+                b.keepalive.append(val)  # const_vars is keyed by id(): the id must not recycle
+            else:
+                var = b.const_vars[id(val)] = Var(val.aval)
+                b.const_vals.append((var, val))
         return StagedTracer(self, var)
 
     lift = pure
@@ -87,6 +101,15 @@ class StagingTrace(Trace):
         self.payload.eqns.append(Eqn(prim, [t.var for t in tracers], params, out_vars))
         outs = [StagedTracer(self, v) for v in out_vars]
         return outs if prim.multiple_results else outs[0]
+
+
+def _broadcast_scalar(val):
+    """The 0-d Array behind ``val`` if its buffer is one element broadcast, else None."""
+    buf = val._buf
+    strides = getattr(buf, "strides", None)
+    if not strides or buf.size <= 1 or any(strides):
+        return None
+    return Array(buf.reshape(-1)[:1].reshape(()).copy(), val._weak)
 
 
 class ClosedGraph:
