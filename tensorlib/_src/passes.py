@@ -138,35 +138,43 @@ def fusion_groups(graph: Graph, can_fuse, min_ops=2, min_size=0):
         for v in e.inputs:
             consumers.setdefault(id(v), []).append(k)
     graph_outs = {id(v) for v in graph.outvars}
-    groups, run = [], []
+    groups = []
+    runs = {}      # output shape -> open run (eqn indices): several shapes can be open at once
+    defined = {}   # id(var) -> shape of the open run that defines it
 
-    def flush():
-        if run:
-            g = _make_group(graph, run, consumers, graph_outs)
-            if g is not None and sum(e.prim.name != "broadcast_in_dim" for e in g.eqns) >= \
-                    min_ops and _size(g.shape) >= min_size:
-                groups.append(g)
-        run.clear()
+    def flush(shape):
+        run = runs.pop(shape, None)
+        if not run:
+            return
+        for j in run:
+            for v in graph.eqns[j].outputs:
+                defined.pop(id(v), None)
+        g = _make_group(graph, run, consumers, graph_outs)
+        if g is not None and sum(e.prim.name != "broadcast_in_dim" for e in g.eqns) >= \
+                min_ops and _size(g.shape) >= min_size:
+            groups.append(g)
 
     for k, e in enumerate(graph.eqns):
-        inside = {id(v) for j in run for v in graph.eqns[j].outputs}
-        reads_run = any(id(v) in inside for v in e.inputs)
-        ok = len(e.outputs) == 1 and can_fuse(e)
-        if ok and run and tuple(e.outputs[0].aval.shape) != \
-                tuple(graph.eqns[run[0]].outputs[0].aval.shape):
-            ok = False
-        if ok and e.prim.name == "broadcast_in_dim":
-            ok = id(e.inputs[0]) not in inside and id(e.outputs[0]) not in graph_outs
-        if ok:
-            run.append(k)
-        elif reads_run or e.prim in effectful:
-            # it needs the run's values (or must keep its place): the run ends here
-            flush()
-            if len(e.outputs) == 1 and can_fuse(e):
-                run.append(k)
-        # otherwise an independent equation: it runs before the group's kernel, which is
-        # placed at the run's last equation, so the run continues past it
-    flush()
+        reads = {defined[id(v)] for v in e.inputs if id(v) in defined}
+        fusible = len(e.outputs) == 1 and can_fuse(e)
+        shape = tuple(e.outputs[0].aval.shape) if e.outputs else None
+        if fusible and e.prim.name == "broadcast_in_dim":
+            # an index remap of an outside value only
+            fusible = id(e.inputs[0]) not in defined and id(e.outputs[0]) not in graph_outs
+        if e.prim in effectful:
+            for sh in list(runs):
+                flush(sh)
+            continue
+        # A run's kernel runs at its last member, so anything that reads a run's values
+        # before then ends that run (except members of the same run).
+        for sh in reads - ({shape} if fusible else set()):
+            flush(sh)
+        if fusible:
+            runs.setdefault(shape, []).append(k)
+            defined[id(e.outputs[0])] = shape
+    for sh in list(runs):
+        flush(sh)
+    groups.sort(key=lambda g: g.eqn_indices[-1])
     return groups
 
 

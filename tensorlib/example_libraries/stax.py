@@ -13,12 +13,15 @@ Combinators (``serial``, ``parallel``) build layers from layers::
     out_shape, params = init_fun(random.PRNGKey(0), (-1, 64))
     logits = apply_fun(params, x)
 
-The convolution and pooling layers of JAX's stax (Conv, MaxPool, AvgPool, ...) are not here:
-tensorlib has no convolution or reduce-window primitive yet.
+Convolution and pooling layers (``Conv``, ``ConvTranspose``, ``GeneralConv``, ``MaxPool``,
+``AvgPool``, ``SumPool``) use TensorFlow's layout by default (``NHWC`` inputs, ``HWIO``
+kernels), as in JAX. Unlike JAX, a batch size of ``-1`` passes through the pooling layers'
+``init_fun`` unchanged (JAX's gives 0).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import tensorlib.numpy as tnp
@@ -36,11 +39,15 @@ from tensorlib._src.nn import (
 )
 from tensorlib._src.nn_initializers import glorot_normal, normal, ones, zeros
 from tensorlib._src.numpy.ufuncs import where as _where
+from tensorlib._src.ops import conv as _conv
+from tensorlib._src.ops import elementwise as _ew
 
 __all__ = [
-    "BatchNorm", "Dense", "Dropout", "Elu", "Exp", "FanInConcat", "FanInSum", "FanOut",
-    "Flatten", "Gelu", "Identity", "LeakyRelu", "LogSoftmax", "Relu", "Selu", "Sigmoid",
-    "Softmax", "Softplus", "Tanh", "elementwise", "parallel", "serial", "shape_dependent",
+    "AvgPool", "BatchNorm", "Conv", "Conv1DTranspose", "ConvTranspose", "Dense", "Dropout",
+    "Elu", "Exp", "FanInConcat", "FanInSum", "FanOut", "Flatten", "Gelu", "GeneralConv",
+    "GeneralConvTranspose", "Identity", "LeakyRelu", "LogSoftmax", "MaxPool", "Relu", "Selu",
+    "Sigmoid", "Softmax", "Softplus", "SumPool", "Tanh", "elementwise", "parallel", "serial",
+    "shape_dependent",
 ]
 
 glorot = glorot_normal
@@ -70,6 +77,118 @@ def Dense(out_dim, W_init=glorot_normal(), b_init=normal()):
 
     return init_fun, apply_fun
 
+
+
+def GeneralConv(dimension_numbers, out_chan, filter_shape, strides=None, padding="VALID",
+                W_init=None, b_init=normal(1e-6)):
+    """Convolution layer in the layout ``dimension_numbers`` (three strings, e.g.
+    ``('NHWC', 'HWIO', 'NHWC')``); the bias has size ``out_chan`` along the output's ``C``."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    one = (1,) * len(filter_shape)
+    strides = strides or one
+    W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
+
+    def init_fun(rng, input_shape):
+        filter_iter = iter(filter_shape)
+        kernel_shape = [out_chan if c == "O" else input_shape[lhs_spec.index("C")] if c == "I"
+                        else next(filter_iter) for c in rhs_spec]
+        output_shape = _conv.conv_general_shape_tuple(input_shape, kernel_shape, strides,
+                                                      padding, dimension_numbers)
+        bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
+        k1, k2 = _random().split(rng)
+        return output_shape, (W_init(k1, kernel_shape), b_init(k2, bias_shape))
+
+    def apply_fun(params, inputs, **kwargs):
+        W, b = params
+        return _conv.conv_general_dilated(inputs, W, strides, padding, one, one,
+                                          dimension_numbers=dimension_numbers) + b
+
+    return init_fun, apply_fun
+
+
+Conv = functools.partial(GeneralConv, ("NHWC", "HWIO", "NHWC"))
+
+
+def GeneralConvTranspose(dimension_numbers, out_chan, filter_shape, strides=None,
+                         padding="VALID", W_init=None, b_init=normal(1e-6)):
+    """Transposed-convolution layer (``lax.conv_transpose``) in ``dimension_numbers``."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    one = (1,) * len(filter_shape)
+    strides = strides or one
+    W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
+
+    def init_fun(rng, input_shape):
+        filter_iter = iter(filter_shape)
+        kernel_shape = [out_chan if c == "O" else input_shape[lhs_spec.index("C")] if c == "I"
+                        else next(filter_iter) for c in rhs_spec]
+        output_shape = _conv.conv_transpose_shape_tuple(input_shape, kernel_shape, strides,
+                                                        padding, dimension_numbers)
+        bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
+        k1, k2 = _random().split(rng)
+        return output_shape, (W_init(k1, kernel_shape), b_init(k2, bias_shape))
+
+    def apply_fun(params, inputs, **kwargs):
+        W, b = params
+        return _conv.conv_transpose(inputs, W, strides, padding,
+                                    dimension_numbers=dimension_numbers) + b
+
+    return init_fun, apply_fun
+
+
+Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))
+ConvTranspose = functools.partial(GeneralConvTranspose, ("NHWC", "HWIO", "NHWC"))
+
+
+def _pool_shape(input_shape, window_shape, strides, padding):
+    pads = _conv.padtype_to_pads(input_shape, window_shape, strides, padding)
+    out = _conv.reduce_window_shape_tuple(input_shape, window_shape, strides, pads)
+    # a unit, unpadded window keeps an unknown (-1) batch size
+    return tuple(n if w == s == 1 and p == (0, 0) and n < 0 else o
+                 for n, o, w, s, p
+                 in zip(input_shape, out, window_shape, strides, pads, strict=True))
+
+
+def _pooling_layer(reducer, init_val, rescaler=None):
+    def PoolingLayer(window_shape, strides=None, padding="VALID", spec=None):
+        """Pooling layer over the spatial axes (``spec``: the input layout, default NHWC)."""
+        window_shape = tuple(window_shape)
+        strides = tuple(strides or (1,) * len(window_shape))
+        rescale = rescaler(window_shape, strides, padding) if rescaler else None
+        non_spatial = (0, len(window_shape) + 1) if spec is None else (
+            spec.index("N"), spec.index("C"))
+        for i in sorted(non_spatial):
+            window_shape = window_shape[:i] + (1,) + window_shape[i:]
+            strides = strides[:i] + (1,) + strides[i:]
+
+        def init_fun(rng, input_shape):
+            return _pool_shape(tuple(input_shape), window_shape, strides, padding), ()
+
+        def apply_fun(params, inputs, **kwargs):
+            out = _conv.reduce_window(inputs, init_val, reducer, window_shape, strides, padding)
+            return rescale(out, inputs, spec) if rescale else out
+
+        return init_fun, apply_fun
+
+    return PoolingLayer
+
+
+def _normalize_by_window_size(dims, strides, padding):
+    def rescale(outputs, inputs, spec):
+        non_spatial = (0, inputs.ndim - 1) if spec is None else (spec.index("N"),
+                                                                 spec.index("C"))
+        spatial_shape = tuple(n for i, n in enumerate(inputs.shape) if i not in non_spatial)
+        one = tnp.ones(spatial_shape, dtype=inputs.dtype)
+        window_sizes = _conv.reduce_window(one, 0.0, _ew.add, dims, strides, padding)
+        for i in sorted(non_spatial):
+            window_sizes = tnp.expand_dims(window_sizes, i)
+        return outputs / window_sizes
+
+    return rescale
+
+
+MaxPool = _pooling_layer(_ew.max, -float("inf"))
+SumPool = _pooling_layer(_ew.add, 0.0)
+AvgPool = _pooling_layer(_ew.add, 0.0, _normalize_by_window_size)
 
 def BatchNorm(axis=(0, 1, 2), epsilon=1e-5, center=True, scale=True, beta_init=zeros,
               gamma_init=ones):
