@@ -334,7 +334,9 @@ def _rev(x, *, dimensions):
 
 def _slice(x, *, start_indices, limit_indices, strides):
     st = strides or (1,) * x.ndim
-    return x[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, st))]
+    # _arr: indexing a 0-d array with () gives a NumPy scalar
+    sl = tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, st, strict=True))
+    return _arr(x[sl])
 
 
 def _pad(x, pv, *, padding_config):
@@ -347,7 +349,7 @@ def _pad(x, pv, *, padding_config):
     out[tuple(slice(a, a + s, i + 1) for a, s, i in zip(lo, shape, inner))] = x
     crop = tuple(slice(-min(c[0], 0), n - (-min(c[1], 0)))
                  for c, n in zip(padding_config, full_shape))
-    return out[crop]
+    return _arr(out[crop])
 
 
 def _concatenate(*xs, dimension):
@@ -360,7 +362,7 @@ def _clamped_starts(x, starts, sizes):
 
 def _dynamic_slice(x, *starts, slice_sizes):
     st = _clamped_starts(x, starts, slice_sizes)
-    return x[tuple(slice(s, s + k) for s, k in zip(st, slice_sizes))]
+    return _arr(x[tuple(slice(s, s + k) for s, k in zip(st, slice_sizes))])
 
 
 def _dynamic_update_slice(x, upd, *starts):
@@ -556,3 +558,4 @@ _reg(ix.gather_p, _gather, (np.ndarray, np.ndarray))
 _reg(ix.scatter_p, _scatter, (np.ndarray, np.ndarray, np.ndarray))
 _reg(ix.sort_p, _sort, _VAR)
 from tensorlib.backends import numpy_linalg as _numpy_linalg  # noqa: E402,F401
+from tensorlib.backends import numpy_conv as _numpy_conv  # noqa: E402,F401

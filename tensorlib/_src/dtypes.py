@@ -42,30 +42,34 @@ _LATTICE = {
 }
 
 
-def _upper_bounds():
+def _upper_bounds(lattice):
     ub = {}
 
     def visit(node):
         if node not in ub:
             s = {node}
-            for nxt in _LATTICE[node]:
+            for nxt in lattice[node]:
                 s |= visit(nxt)
             ub[node] = frozenset(s)
         return ub[node]
 
-    for node in _LATTICE:
+    for node in lattice:
         visit(node)
     return ub
 
 
-_UB = _upper_bounds()
+_UB_X64 = _upper_bounds(_LATTICE)
+# Without x64, JAX avoids forming a 64-bit type from narrower inputs: uint32 joins int32, so
+# uint32 + int32 is int32 (and int64 with x64).
+_UB_X32 = _upper_bounds({**_LATTICE, uint32: [int32, uint64]})
 
 
 @functools.lru_cache(maxsize=None)
-def _join(a, b):
-    common = _UB[a] & _UB[b]
+def _join(a, b, x64=True):
+    ub = _UB_X64 if x64 else _UB_X32
+    common = ub[a] & ub[b]
     for c in common:  # the least element: every other common bound is above it
-        if all(other in _UB[c] for other in common):
+        if all(other in ub[c] for other in common):
             return c
     raise DTypeError(f"result_type: no common type for {a} and {b}")
 
@@ -121,6 +125,18 @@ def default_complex() -> np.dtype:
     return complex128 if config.enable_x64 else complex64
 
 
+def to_inexact(dtype) -> np.dtype:
+    """The float an integer or boolean dtype becomes in inexact ops (``sin``, ``mean``, ...).
+
+    As in JAX, 64-bit integers become float64 and narrower ones (and bool) float32, whatever
+    the x64 mode; inexact dtypes are kept.
+    """
+    dt = np.dtype(dtype)
+    if is_inexact(dt):
+        return dt
+    return canonicalize(float64 if dt.itemsize == 8 else float32)
+
+
 def _weak_node(dtype):
     kind = dtype.kind
     if kind in "iu":
@@ -143,6 +159,8 @@ def _node_of(x):
         return _FLOAT_W
     if t is builtins.complex:
         return _COMPLEX_W
+    if t is type and x in _PY_TYPE_NODES:
+        return _PY_TYPE_NODES[x]  # the types int, float, complex are weak too, as in JAX
     dtype = getattr(x, "dtype", None)
     if dtype is not None and not isinstance(x, (np.dtype, type)):
         dt = canonicalize(dtype)
@@ -171,7 +189,7 @@ def result_type_weak(*args) -> tuple[np.dtype, bool]:
         raise DTypeError("result_type: at least one array or dtype is required")
     node = _node_of(args[0])
     for x in args[1:]:
-        node = _join(node, _node_of(x))
+        node = _join(node, _node_of(x), config.enable_x64)
     return _node_dtype(node)
 
 
@@ -188,7 +206,8 @@ def result_type(*args) -> np.dtype:
 
 
 def promote_types(a, b) -> np.dtype:
-    """Promote two dtypes (both strong) following JAX's lattice.
+    """Promote two dtypes following JAX's lattice; the Python types int, float and complex
+    are weak (``promote_types(uint8, int)`` is uint8).
 
     Examples
     --------
@@ -196,8 +215,20 @@ def promote_types(a, b) -> np.dtype:
     >>> tnp.promote_types(tnp.bfloat16, tnp.float16)
     dtype('float32')
     """
-    node = _join(np.dtype(a), np.dtype(b))
-    return _node_dtype(node)[0]
+    node = _join(_type_node(a), _type_node(b), config.enable_x64)
+    # as JAX, not canonicalized: a weak result is the 64-bit type of its kind
+    return _WEAK_64.get(node, node)
+
+
+_PY_TYPE_NODES = {builtins.bool: bool_, builtins.int: _INT_W, builtins.float: _FLOAT_W,
+                  builtins.complex: _COMPLEX_W}
+_WEAK_64 = {_INT_W: int64, _FLOAT_W: float64, _COMPLEX_W: complex128}
+
+
+def _type_node(t):
+    if isinstance(t, type) and t in _PY_TYPE_NODES:
+        return _PY_TYPE_NODES[t]
+    return np.dtype(t)
 
 
 def scalar_dtype(x) -> np.dtype:

@@ -132,3 +132,11 @@ from tensorlib._src.collectives import (
     ppermute as ppermute,
     psum as psum,
 )
+from tensorlib._src.ops.conv import (
+    conv_general_dilated as conv_general_dilated,
+    conv as conv,
+    conv_transpose as conv_transpose,
+    conv_with_general_padding as conv_with_general_padding,
+    reduce_window as reduce_window,
+    ConvDimensionNumbers as ConvDimensionNumbers,
+)

@@ -53,7 +53,9 @@ def full(shape, fill_value, dtype=None, *, device=None) -> Array:
         dt = dtypes.scalar_dtype(fill_value)
     else:
         dt = dtypes.canonicalize(dtype)
-    return ew.full(shape, fill_value, dt)
+    # a Python int, float or complex fill with no dtype gives a weakly typed array (JAX)
+    weak = dtype is None and type(fill_value) in (int, float, complex)
+    return ew.full(shape, fill_value, dt, weak=weak)
 
 
 def _like(name, value):
@@ -61,9 +63,8 @@ def _like(name, value):
         a = asarray(a)
         dt = a.dtype if dtype is None else dtypes.canonicalize(dtype)
         sh = a.shape if shape is None else _shape(shape, name)
-        if value is None:
-            return ew.full(sh, 0, dt)
-        return ew.full(sh, value, dt)
+        weak = dtype is None and a.weak_type  # keeps the weak type of ``a`` (JAX)
+        return ew.full(sh, 0 if value is None else value, dt, weak=weak)
 
     fn.__name__ = name
     return fn
@@ -80,7 +81,7 @@ def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
     sh = a.shape if shape is None else _shape(shape, "full_like")
     if isinstance(fill_value, Array):
         return broadcast_to(fill_value.astype(dt), sh)
-    return ew.full(sh, fill_value, dt)
+    return ew.full(sh, fill_value, dt, weak=dtype is None and a.weak_type)
 
 
 def _static(x, op, what):
@@ -111,7 +112,8 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None) -> Array:
     return asarray(np.arange(start, stop, step, dtype=dt))
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
     num = operator.index(num)
     if num < 0:
         raise ShapeError(f"linspace: num must be non-negative, got {num}")
@@ -157,6 +159,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 def eye(N, M=None, k=0, dtype=None, *, device=None) -> Array:
     M = N if M is None else M
     N, M = operator.index(N), operator.index(M)
+    k = builtins.max(-N, builtins.min(operator.index(k), M))  # any |k| beyond fits int32
     r = broadcasted_iota(dtypes.int32, (N, M), 0)
     c = broadcasted_iota(dtypes.int32, (N, M), 1)
     on = ew.eq(ew.add(r, ew.full((N, M), k, dtypes.int32)), c)
@@ -169,6 +172,7 @@ def identity(n, dtype=None) -> Array:
 
 def tri(N, M=None, k=0, dtype=None) -> Array:
     M = N if M is None else M
+    k = builtins.max(-N, builtins.min(operator.index(k), M))
     r = broadcasted_iota(dtypes.int32, (N, M), 0)
     c = broadcasted_iota(dtypes.int32, (N, M), 1)
     on = ew.le(c, ew.add(r, ew.full((N, M), k, dtypes.int32)))

@@ -20,9 +20,11 @@ class _ScalarType:
         return asarray(x, dtype=self.dtype) if not isinstance(x, Array) else x.astype(self.dtype)
 
     def __eq__(self, other):
+        if other is None:  # np.dtype(None) is float64, but None is no dtype
+            return False
         try:
             return self.dtype == np.dtype(other)
-        except TypeError:
+        except (TypeError, ValueError):  # e.g. a string that is no dtype name
             return NotImplemented
 
     def __hash__(self):
@@ -64,8 +66,26 @@ generic, number, inexact, floating, complexfloating = (
 integer, signedinteger, unsignedinteger = np.integer, np.signedinteger, np.unsignedinteger
 
 
+class _FInfo:
+    """``finfo`` with Python floats (as the Array API asks), delegating the rest."""
+
+    def __init__(self, info):
+        self._info = info
+        self.bits = int(info.bits)
+        self.dtype = np.dtype(info.dtype)
+        for name in ("eps", "max", "min", "resolution", "smallest_normal", "tiny", "epsneg"):
+            setattr(self, name, float(getattr(info, name)))
+
+    def __getattr__(self, name):
+        return getattr(self._info, name)
+
+    def __repr__(self):
+        return repr(self._info)
+
+
 def finfo(dt):
-    return dtypes.finfo(getattr(dt, "dtype", dt))
+    dt = dt.dtype if isinstance(dt, Array) else getattr(dt, "dtype", dt)
+    return _FInfo(dtypes.finfo(dt))
 
 
 def iinfo(dt):
@@ -81,8 +101,8 @@ def issubdtype(arg1, arg2):
     return np.issubdtype(a, b)
 
 
-def isdtype(dt, kind):
-    dt = np.dtype(getattr(dt, "dtype", dt))
+def isdtype(dtype, kind):
+    dt = np.dtype(getattr(dtype, "dtype", dtype))
     kinds = kind if isinstance(kind, tuple) else (kind,)
     for k in kinds:
         if isinstance(k, str):
@@ -102,3 +122,26 @@ def isdtype(dt, kind):
         if ok:
             return True
     return False
+
+
+def promote_types(a, b):
+    """The dtype both ``a`` and ``b`` promote to (JAX's lattice, both strong).
+
+    Examples
+    --------
+    >>> import tensorlib.numpy as tnp
+    >>> tnp.promote_types(tnp.int8, tnp.uint8)
+    dtype('int16')
+    """
+    return dtypes.promote_types(getattr(a, "dtype", a), getattr(b, "dtype", b))
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """``x`` converted to ``dtype`` (Array API function form of ``x.astype``)."""
+    x = asarray(x)
+    dt = dtypes.canonicalize(getattr(dtype, "dtype", dtype))
+    if x.dtype == dt and not x.weak_type:
+        return x
+    from tensorlib._src.ops.elementwise import convert_element_type
+
+    return convert_element_type(x, dt, False)

@@ -36,10 +36,15 @@ def _is_array_index(i):
 
 
 def _expand(x, idx):
-    """Normalize ``idx`` to one entry per axis of ``x`` after inserting the None axes."""
+    """Normalize ``idx`` to one entry per axis of ``x`` after inserting the None axes.
+
+    Also returns whether an Ellipsis that stands for no axis separates advanced indices:
+    NumPy then still counts them as non-adjacent.
+    """
     if not isinstance(idx, tuple):
         idx = (idx,)
     idx = [asarray(i) if isinstance(i, list) else i for i in idx]
+    _check_mask_shapes(x, idx)
     # boolean arrays: one entry per masked axis, turned into integer arrays (concrete only)
     out = []
     for i in idx:
@@ -57,8 +62,12 @@ def _expand(x, idx):
     if used > x.ndim:
         raise IndexError(f"too many indices for array: array is {x.ndim}-dimensional, but "
                          f"{used} were indexed")
+    split = False
     if n_ell:
-        k = out.index(Ellipsis)
+        # by identity: list.index would compare Arrays with == (elementwise)
+        k = next(j for j, i in enumerate(out) if i is Ellipsis)
+        adv = [not (i is None or i is Ellipsis or isinstance(i, slice)) for i in out]
+        split = x.ndim == used and builtins.any(adv[:k]) and builtins.any(adv[k + 1:])
         out[k:k + 1] = [slice(None)] * (x.ndim - used)
     else:
         out += [slice(None)] * (x.ndim - used)
@@ -77,7 +86,32 @@ def _expand(x, idx):
             src += 1
     if len(new_shape) != x.ndim:
         x = sh.reshape(x, new_shape)
-    return x, entries
+    return x, entries, split
+
+
+def _is_mask(i):
+    return isinstance(i, (Array, np.ndarray)) and i.dtype == dtypes.bool_ and i.ndim > 0
+
+
+def _check_mask_shapes(x, idx):
+    """Boolean-array indices must match the shape of the axes they mask (size 0 selects
+    nothing and is accepted, as the Array API test suite expects)."""
+    if not builtins.any(_is_mask(i) for i in idx):
+        return
+    width = [i.ndim if _is_mask(i) else 0 if (i is None or i is Ellipsis or
+                                              isinstance(i, (bool, np.bool_))) else 1
+             for i in idx]
+    ell = next((k for k, i in enumerate(idx) if i is Ellipsis), None)
+    for k, i in enumerate(idx):
+        if not _is_mask(i):
+            continue
+        start = builtins.sum(width[:k]) if ell is None or k < ell else \
+            x.ndim - builtins.sum(width[k:])
+        axes = x.shape[start:start + i.ndim]
+        if start < 0 or len(axes) != i.ndim or builtins.any(
+                m not in (n, 0) for m, n in zip(i.shape, axes)):
+            raise IndexError(f"boolean index of shape {tuple(i.shape)} does not match the "
+                             f"indexed axes {tuple(axes)} of an array of shape {x.shape}")
 
 
 def _mask_to_ints(mask):
@@ -135,7 +169,7 @@ def _normalize_index_array(i, n, axis):
 def getitem(x, idx, mode="clip"):
     """``x[idx]`` with NumPy semantics."""
     x = asarray(x)
-    x, entries = _expand(x, idx)
+    x, entries, split = _expand(x, idx)
     adv = [d for d, e in enumerate(entries) if not isinstance(e, slice)]
     if not adv:
         return _apply_slices(x, entries)
@@ -161,7 +195,7 @@ def getitem(x, idx, mode="clip"):
     cols = [sh.reshape(broadcast_to(a, bshape), bshape + (1,)) for a in arrs]
     indices = sh.concatenate(cols, len(bshape)) if len(cols) > 1 else cols[0]
     out = ix.gather(y, indices, dims=tuple(adv), mode=mode)
-    contiguous = adv == list(range(adv[0], adv[0] + len(adv)))
+    contiguous = adv == list(range(adv[0], adv[0] + len(adv))) and not split
     if contiguous and adv[0] > 0:
         nb = len(bshape)
         rest = out.ndim - nb
@@ -222,7 +256,9 @@ class _IndexUpdateRef:
         self.index = index
 
     def get(self, *, mode=None, fill_value=None):
-        return getitem(self.array, self.index, "fill" if mode == "fill" else "clip")
+        if mode == "fill":
+            return _getitem_fill(self.array, self.index, fill_value)
+        return getitem(self.array, self.index, "clip")
 
     def set(self, values, *, mode=None):
         return scatter_update(self.array, self.index, values, "set", "set")
@@ -258,16 +294,57 @@ class _IndexUpdateRef:
 # --------------------------------------------------------------------------------------------
 
 
+def _fill_value(dtype, fill_value):
+    """JAX's fill for out-of-bounds gathers: NaN, the lowest signed or highest unsigned
+    integer, or True (unless ``fill_value`` is given)."""
+    if fill_value is not None:
+        return fill_value
+    if dtypes.is_inexact(dtype):
+        return np.nan
+    if dtype == dtypes.bool_:
+        return True
+    info = np.iinfo(dtype)
+    return info.max if dtypes.is_unsigned(dtype) else info.min
+
+
+def _fill_oob(out, oob, fill_value):
+    """``out`` with the fill value where the boolean ``oob`` holds."""
+    fv = ew.full(out.shape, _fill_value(out.dtype, fill_value), out.dtype, out.weak_type)
+    return ew.select_n(oob, out, fv)
+
+
+def _getitem_fill(x, idx, fill_value):
+    """``x[idx]`` with out-of-bounds positions set to the fill value (``mode="fill"``)."""
+    x = asarray(x)
+    out = getitem(x, idx, "fill")
+    pos = _flat_positions(x, idx)
+    return _fill_oob(out, ew.lt(pos, ew.full(pos.shape, 0, pos.dtype)), fill_value)
+
+
 def take(a, indices, axis=None, mode=None, fill_value=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (flattened when ``axis`` is None).
+
+    As in JAX, ``mode="fill"`` (the default) gives ``fill_value`` (NaN for floats) at
+    out-of-bounds indices, ``"clip"`` clamps them (negative ones to 0) and ``"wrap"`` wraps.
+    """
     a = asarray(a)
     if axis is None:
         a = sh.reshape(a, (a.size,))
         axis = 0
     ax = canonicalize_axis(axis, a.ndim, "take")
-    idx = (slice(None),) * ax + (asarray(indices),)
+    i = asarray(indices)
+    mode = "fill" if mode is None else mode
     if mode == "wrap":
-        idx = (slice(None),) * ax + (asarray(indices) % a.shape[ax],)
-    return getitem(a, idx, "fill" if mode == "fill" else "clip")
+        i = i % a.shape[ax]
+    elif mode == "clip":
+        i = ix.clamp_indices(a.shape, sh.reshape(i, i.shape + (1,)), (ax,))
+        i = sh.reshape(i, i.shape[:-1])
+    elif mode != "fill":
+        raise ValueError(f"take: mode must be 'fill', 'clip' or 'wrap', got {mode!r}")
+    idx = (slice(None),) * ax + (i,)
+    if mode == "fill":
+        return _getitem_fill(a, idx, fill_value)
+    return getitem(a, idx, "clip")
 
 
 def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
@@ -288,12 +365,20 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     a_shape[ax] = a.shape[ax]
     a = broadcast_to(a, a_shape)
     i = _normalize_index_array(i, a.shape[ax], ax)
-    return ix.take_along(a, i, ax)
+    out = ix.take_along(a, i, ax)
+    if mode not in (None, "fill"):
+        return out
+    # JAX's default mode is "fill": out-of-bounds indices give the fill value
+    oob = ew.bitwise_or(ew.lt(i, ew.full(i.shape, 0, i.dtype)),
+                        ew.ge(i, ew.full(i.shape, a.shape[ax], i.dtype)))
+    return _fill_oob(out, oob, fill_value)
 
 
 def nonzero(a, *, size=None, fill_value=None):
     """Indices of nonzero elements (needs concrete values unless ``size`` is given)."""
     a = asarray(a)
+    if a.ndim == 0:
+        raise ShapeError("nonzero: not defined for 0-d arrays; use atleast_1d(a) first")
     c = concrete_or_none(a)
     if c is None:
         from tensorlib._src.errors_util import concretization_error
@@ -311,11 +396,9 @@ def nonzero(a, *, size=None, fill_value=None):
 def argwhere(a, *, size=None, fill_value=None):
     from tensorlib._src.numpy.shape_ops import stack
 
-    nz = nonzero(a, size=size, fill_value=fill_value)
-    if not nz:
-        return asarray(np.zeros((0, 0), np.int32))
-    return stack(nz, axis=1) if asarray(a).ndim else asarray(np.zeros((int(bool(asarray(a))), 0),
-                                                                    np.int32))
+    if asarray(a).ndim == 0:
+        return asarray(np.zeros((int(bool(asarray(a))), 0), np.int32))
+    return stack(nonzero(a, size=size, fill_value=fill_value), axis=1)
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
@@ -367,7 +450,7 @@ def compress(condition, a, axis=None):
     a = asarray(a)
     c = np.asarray(asarray(condition).to_numpy()).astype(bool)
     idx = np.nonzero(c)[0].astype(np.int32)
-    return take(a, asarray(idx), axis=axis)
+    return take(a, asarray(idx), axis=axis, mode="clip")
 
 
 def extract(condition, arr):

@@ -74,7 +74,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     if a.shape[axis] != b.shape[axis]:
         raise ShapeError(f"vecdot: axis {axis} sizes differ: {a.aval.str_short()} and "
                          f"{b.aval.str_short()}")
-    return sum(conj(a) * b, axis=axis)
+    return sum(conj(a) * b, axis=axis, dtype=a.dtype)
 
 
 def inner(a, b):
@@ -158,6 +158,7 @@ def einsum(subscripts, *operands, optimize=None, precision=None,
         x1, s1 = _sum_unused(x1, s1, s2 + rest)
         x2, s2 = _sum_unused(x2, s2, s1 + rest)
         shared = [c for c in s1 if c in s2]
+        x1, x2 = _broadcast_shared(x1, s1, x2, s2, shared)
         batch = [c for c in shared if c in rest]
         contract = [c for c in shared if c not in rest]
         dn = ((tuple(s1.index(c) for c in contract), tuple(s2.index(c) for c in contract)),
@@ -170,6 +171,19 @@ def einsum(subscripts, *operands, optimize=None, precision=None,
     x, spec = _sum_unused(x, spec, "".join(all_needed))
     perm = [spec.index(c) for c in output]
     return sh.transpose(x, perm)
+
+
+def _broadcast_shared(x1, s1, x2, s2, shared):
+    """Broadcast size-1 axes of the labels two operands share (ellipsis broadcasting)."""
+    sh1, sh2 = list(x1.shape), list(x2.shape)
+    for c in shared:
+        i, j = s1.index(c), s2.index(c)
+        if sh1[i] != sh2[j]:
+            if 1 not in (sh1[i], sh2[j]):
+                raise ShapeError(f"einsum: index {c!r} has size {sh1[i]} in one operand and "
+                                 f"{sh2[j]} in another")
+            sh1[i] = sh2[j] = builtins.max(sh1[i], sh2[j])
+    return broadcast_to(x1, sh1), broadcast_to(x2, sh2)
 
 
 def _parse_einsum(subscripts, ops):

@@ -15,7 +15,7 @@ from tensorlib.errors import ShapeError
 _SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
 
-def asarray(a, dtype=None, copy=None) -> Array:
+def asarray(a, dtype=None, copy=None, *, device=None) -> Array:
     """Convert ``a`` (Array, NumPy array, scalar, nested sequence) to an Array.
 
     Examples
@@ -137,10 +137,10 @@ def promote_args(op, *args):
 
 
 def promote_args_inexact(op, *args):
-    """Like ``promote_args`` but integer and boolean inputs become the default float."""
+    """Like ``promote_args`` but integer and boolean inputs become floats (``to_inexact``)."""
     arrs = promote_dtypes(*args)
     if not dtypes.is_inexact(arrs[0].dtype):
-        dt = dtypes.default_float()
+        dt = dtypes.to_inexact(arrs[0].dtype)
         arrs = [convert_element_type(a, dt, a._weak) for a in arrs]
     return promote_args(op, *arrs)
 

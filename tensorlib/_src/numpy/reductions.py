@@ -30,10 +30,21 @@ def _keep(out, axes, keepdims):
 def _sum_dtype(x, dtype):
     if dtype is not None:
         return dtypes.canonicalize(dtype)
-    if x.dtype == dtypes.bool_ or (dtypes.is_integer(x.dtype) and x.dtype.itemsize < 4):
-        return dtypes.uint32 if dtypes.is_unsigned(x.dtype) and x.dtype != dtypes.bool_ \
-            else dtypes.default_int()
+    # as JAX: integers narrower than the default int accumulate in the default (u)int
+    if x.dtype == dtypes.bool_ or (dtypes.is_integer(x.dtype)
+                                   and x.dtype.itemsize < dtypes.default_int().itemsize):
+        return dtypes.default_uint() if dtypes.is_unsigned(x.dtype) else dtypes.default_int()
     return x.dtype
+
+
+def _strong(x):
+    """``x`` strongly typed: reductions give strong results, as in JAX."""
+    return convert_element_type(x, x.dtype, False) if x.weak_type else x
+
+
+def _initial(initial, like):
+    """``initial`` in the reduction's dtype (as JAX: it never promotes the result)."""
+    return convert_element_type(asarray(initial), like.dtype, False)
 
 
 def _apply_where(x, where_, identity):
@@ -49,12 +60,12 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     x = asarray(a)
     axes = canonicalize_axes(axis, x.ndim, "sum")
     dt = _sum_dtype(x, dtype)
-    if x.dtype != dt:
-        x = convert_element_type(x, dt, x.weak_type)
+    if x.dtype != dt or x.weak_type:
+        x = convert_element_type(x, dt, False)
     x = _apply_where(x, where, 0)
     out_ = rd.reduce_sum(x, axes)
     if initial is not None:
-        out_ = out_ + initial
+        out_ = out_ + _initial(initial, out_)
     return _keep(out_, axes, keepdims)
 
 
@@ -62,18 +73,18 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     x = asarray(a)
     axes = canonicalize_axes(axis, x.ndim, "prod")
     dt = _sum_dtype(x, dtype)
-    if x.dtype != dt:
-        x = convert_element_type(x, dt, x.weak_type)
+    if x.dtype != dt or x.weak_type:
+        x = convert_element_type(x, dt, False)
     x = _apply_where(x, where, 1)
     out_ = rd.reduce_prod(x, axes)
     if initial is not None:
-        out_ = out_ * initial
+        out_ = out_ * _initial(initial, out_)
     return _keep(out_, axes, keepdims)
 
 
 def _minmax(name, reducer):
     def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-        x = asarray(a)
+        x = _strong(asarray(a))
         axes = canonicalize_axes(axis, x.ndim, name)
         if initial is None and builtins.any(x.shape[d] == 0 for d in axes):
             raise ShapeError(f"{name}: zero-size axis in {x.aval.str_short()} with no "
@@ -86,7 +97,7 @@ def _minmax(name, reducer):
         if initial is not None:
             from tensorlib._src.numpy import ufuncs
 
-            r = (ufuncs.maximum if name == "max" else ufuncs.minimum)(r, initial)
+            r = (ufuncs.maximum if name == "max" else ufuncs.minimum)(r, _initial(initial, r))
         return _keep(r, axes, keepdims)
 
     fn.__name__ = name
@@ -99,7 +110,7 @@ min = amin = _minmax("min", rd.reduce_min)
 
 def _boolean(name, reducer):
     def fn(a, axis=None, out=None, keepdims=False, *, where=None):
-        x = asarray(a)
+        x = _strong(asarray(a))
         axes = canonicalize_axes(axis, x.ndim, name)
         if x.dtype != dtypes.bool_:
             x = ne(x, full_like(x, 0))
@@ -127,8 +138,8 @@ def _count(x, axes, where_):
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     x = asarray(a)
     axes = canonicalize_axes(axis, x.ndim, "mean")
-    dt = dtype or (x.dtype if dtypes.is_inexact(x.dtype) else dtypes.default_float())
-    x = convert_element_type(x, dtypes.canonicalize(dt), x.weak_type)
+    dt = dtype or dtypes.to_inexact(x.dtype)
+    x = convert_element_type(x, dtypes.canonicalize(dt), False)
     s = sum(x, axis=axes, where=where, keepdims=keepdims)
     n = _count(x, axes, where)
     if isinstance(n, int):
@@ -187,7 +198,7 @@ argmax = _arg("argmax", rd.argmax)
 argmin = _arg("argmin", rd.argmin)
 
 
-def _cum(name, op, promote_small=True):
+def _cum(name, op):
     def fn(a, axis=None, dtype=None, out=None):
         x = asarray(a)
         if axis is None:
@@ -195,9 +206,13 @@ def _cum(name, op, promote_small=True):
             ax = 0
         else:
             ax = canonicalize_axis(axis, x.ndim, name)
-        dt = _sum_dtype(x, dtype) if promote_small else x.dtype
-        if x.dtype != dt:
-            x = convert_element_type(x, dt, x.weak_type)
+        # as JAX: booleans accumulate in the default int, narrow integers keep their type
+        if dtype is not None:
+            dt = dtypes.canonicalize(dtype)
+        else:
+            dt = dtypes.default_int() if x.dtype == dtypes.bool_ else x.dtype
+        if x.dtype != dt or x.weak_type:
+            x = convert_element_type(x, dt, False)
         return op(x, ax)
 
     fn.__name__ = name
@@ -215,7 +230,7 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
         if x.ndim > 1:
             raise ValueError("cumulative_sum: axis is required for arrays with more than 1 dim")
         axis = 0
-    out = cumsum(x, axis=axis, dtype=dtype)
+    out = cumsum(x, axis=axis, dtype=_sum_dtype(x, dtype))  # promotes like sum (JAX)
     if include_initial:
         from tensorlib._src.numpy.shape_ops import concatenate
 

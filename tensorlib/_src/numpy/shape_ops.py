@@ -50,6 +50,10 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
             raise ShapeError(f"reshape: cannot reshape {a.aval.str_short()} into shape "
                              f"{tuple(shape)}")
         shape[shape.index(-1)] = a.size // known
+    # checked here, so the message does not depend on the backend's kernel
+    if int(np.prod(shape, dtype=np.int64)) != a.size or builtins.any(s < 0 for s in shape):
+        raise ShapeError(f"reshape: cannot reshape {a.aval.str_short()} ({a.size} elements) "
+                         f"into shape {tuple(shape)}")
     return sh.reshape(a, shape)
 
 
@@ -63,6 +67,9 @@ def transpose(a, axes=None):
     if axes is None:
         axes = tuple(range(a.ndim))[::-1]
     axes = tuple(canonicalize_axis(x, a.ndim, "transpose") for x in axes)
+    if sorted(axes) != list(range(a.ndim)):
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of the axes of "
+                         f"{a.aval.str_short()}")
     return sh.transpose(a, axes)
 
 
@@ -87,9 +94,10 @@ def swapaxes(a, axis1, axis2):
 
 def moveaxis(a, source, destination):
     a = asarray(a)
-    src = canonicalize_axes(source if isinstance(source, (tuple, list)) else (source,), a.ndim)
+    src = canonicalize_axes(source if isinstance(source, (tuple, list)) else (source,), a.ndim,
+                            "moveaxis")
     dst = canonicalize_axes(destination if isinstance(destination, (tuple, list))
-                            else (destination,), a.ndim)
+                            else (destination,), a.ndim, "moveaxis")
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination need the same number of axes")
     order = [n for n in range(a.ndim) if n not in src]
@@ -102,6 +110,10 @@ def expand_dims(a, axis):
     a = asarray(a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     out_nd = a.ndim + len(axes)
+    for x in axes:
+        if not -out_nd <= operator.index(x) < out_nd:
+            raise IndexError(f"expand_dims: axis {x} is out of bounds for the {out_nd}-d result "
+                             f"of expanding {a.aval.str_short()}")
     axes = sorted(canonicalize_axis(x, out_nd, "expand_dims") for x in axes)
     return sh.expand_dims(a, axes)
 
@@ -160,10 +172,15 @@ def concatenate(arrays, axis=0, dtype=None):
     if dtype is not None:
         arrs = [a.astype(dtype) for a in arrs]
     ax = canonicalize_axis(axis, arrs[0].ndim, "concatenate")
+    s0 = arrs[0].shape
     for i, a in enumerate(arrs):
-        if a.ndim != arrs[0].ndim:
+        if a.ndim != len(s0):
             raise ShapeError(f"concatenate: array {i} has {a.ndim} dims but array 0 has "
-                             f"{arrs[0].ndim}; all inputs need the same number of dims")
+                             f"{len(s0)}; all inputs need the same number of dims")
+        if builtins.any(n != m for d, (n, m) in enumerate(zip(a.shape, s0, strict=True))
+                        if d != ax):
+            raise ShapeError(f"concatenate: array {i} has shape {a.shape} but array 0 has {s0}; "
+                             f"all sizes must match except along axis {ax}")
     return sh.concatenate(arrs, ax)
 
 
@@ -346,7 +363,7 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
     idx = np.repeat(np.arange(a.shape[ax]), rep)
     from tensorlib._src.numpy.indexing import take
 
-    return take(a, asarray(idx.astype(np.int32)), axis=ax)
+    return take(a, asarray(idx.astype(np.int32)), axis=ax, mode="clip")
 
 
 def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
@@ -386,7 +403,7 @@ def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
             raise ValueError(f"pad: mode {mode!r} is not supported")
         from tensorlib._src.numpy.indexing import take
 
-        a = take(a, asarray(idx.astype(np.int32)), axis=d)
+        a = take(a, asarray(idx.astype(np.int32)), axis=d, mode="clip")
     return a
 
 

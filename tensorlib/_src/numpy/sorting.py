@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 
 from tensorlib._src import dtypes
@@ -24,7 +26,8 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
     ax = canonicalize_axis(axis, a.ndim, "sort")
     if descending:
         return sh.rev(sort(a, ax), (ax,))
-    return ix.sort([a], ax)[0]
+    out = ix.sort([a], ax)[0]
+    return ew.convert_element_type(out, out.dtype, True) if a.weak_type else out
 
 
 def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
@@ -66,7 +69,9 @@ def searchsorted(a, v, side="left", sorter=None, *, method=None):
     shp = v.shape + (a.shape[0],)
     cmp = ew.lt(broadcast_to(aa, shp), broadcast_to(vv, shp)) if side == "left" else \
         ew.le(broadcast_to(aa, shp), broadcast_to(vv, shp))
-    return rd.reduce_sum(ew.convert_element_type(cmp, dtypes.default_int()), (v.ndim,))
+    # int32 unless the length needs more (as JAX), whatever the x64 mode
+    idx_dt = dtypes.int32 if a.shape[0] < 2**31 - 1 else dtypes.default_int()
+    return rd.reduce_sum(ew.convert_element_type(cmp, idx_dt), (v.ndim,))
 
 
 def partition(a, kth, axis=-1):
@@ -102,19 +107,40 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     return out[0] if len(out) == 1 else tuple(out)
 
 
+class UniqueAllResult(NamedTuple):
+    values: Any
+    indices: Any
+    inverse_indices: Any
+    counts: Any
+
+
+class UniqueCountsResult(NamedTuple):
+    values: Any
+    counts: Any
+
+
+class UniqueInverseResult(NamedTuple):
+    values: Any
+    inverse_indices: Any
+
+
+# The Array API functions treat NaNs as distinct, as JAX's do.
+
+
 def unique_values(x, /):
-    return unique(x)
+    return unique(x, equal_nan=False)
 
 
 def unique_counts(x, /):
-    return unique(x, return_counts=True)
+    return UniqueCountsResult(*unique(x, return_counts=True, equal_nan=False))
 
 
 def unique_inverse(x, /):
-    v, inv = unique(x, return_inverse=True)
-    return v, sh.reshape(inv, asarray(x).shape)
+    v, inv = unique(x, return_inverse=True, equal_nan=False)
+    return UniqueInverseResult(v, sh.reshape(inv, asarray(x).shape))
 
 
 def unique_all(x, /):
-    v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True)
-    return v, idx, sh.reshape(inv, asarray(x).shape), cnt
+    v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True,
+                              equal_nan=False)
+    return UniqueAllResult(v, idx, sh.reshape(inv, asarray(x).shape), cnt)

@@ -170,7 +170,9 @@ fix = trunc
 
 
 def rint(x, /):
-    (x,) = promote_args_inexact("rint", x)  # integers become floats, as in JAX
+    x = asarray(x)
+    if x.dtype == dtypes.bool_ or dtypes.is_integer(x.dtype):
+        return convert_element_type(x, dtypes.default_float())  # as JAX: the default float
     if not dtypes.is_float(x.dtype):
         return x
     return ew.round(x, 1)
@@ -382,7 +384,7 @@ def isinf(x, /):
         return full_like(x, False, dtypes.bool_)
     if dtypes.is_complex(x.dtype):
         return logical_or(isinf(ew.real(x)), isinf(ew.imag(x)))
-    return ew.eq(ew.abs(x), full_like(x, np.inf))
+    return ew.eq(ew.abs(x), ew.full(x.shape, np.inf, x.dtype))  # a strong bool, as in JAX
 
 
 def isposinf(x, /):

@@ -11,8 +11,9 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.core import (
-    WEAK_FIRST,
     WEAK_ALL_BUT_FIRST,
+    WEAK_ALL_INPUTS,
+    WEAK_FIRST,
     WEAK_NEVER,
     WEAK_PARAM,
     AbstractArray,
@@ -81,13 +82,15 @@ def _check_kind(name, kind, aval, pos=0):
 
 
 def _unary(name, kind, *, out_dtype=None):
-    prim = Primitive(name, weak=WEAK_NEVER if out_dtype is not None else 1)
+    # Weak inputs give weak outputs, boolean ones included (is_finite of a weak float is a
+    # weak bool in JAX).
+    prim = Primitive(name, weak=WEAK_ALL_INPUTS)
 
     @def_shape(prim)
     def _shape(x, **params):
         _check_kind(name, kind, x)
         if out_dtype is not None:
-            return AbstractArray(x.shape, out_dtype, False)
+            return AbstractArray(x.shape, out_dtype, x.weak_type)
         return x
 
     return prim
@@ -393,7 +396,7 @@ def_unary_deriv(integer_pow_p, lambda x, out, y: _integer_pow_deriv(x, out, y_=y
 
 
 def _binary(name, kind, *, out_dtype=None):
-    prim = Primitive(name, weak=WEAK_NEVER if out_dtype is not None else 1)
+    prim = Primitive(name, weak=WEAK_ALL_INPUTS)  # comparisons of weak values are weak bools
 
     @def_shape(prim)
     def _shape(x, y):
@@ -409,9 +412,7 @@ def _binary(name, kind, *, out_dtype=None):
                 "tensorlib.numpy functions"
             )
         _check_kind(name, kind, x)
-        if out_dtype is not None:
-            return AbstractArray(x.shape, out_dtype, False)
-        return AbstractArray(x.shape, x.dtype, x.weak_type and y.weak_type)
+        return AbstractArray(x.shape, out_dtype or x.dtype, x.weak_type and y.weak_type)
 
     return prim
 
@@ -657,7 +658,13 @@ def convert_element_type(x, new_dtype, weak_type=False):
         return x
     if not isinstance(x, Array):
         return full((), x, new_dtype, weak=weak_type)
+    if new_dtype not in _CONVERTIBLE:
+        raise DTypeError(f"convert_element_type: cannot convert {x.aval.str_short()} to "
+                         f"{new_dtype}; arrays hold booleans, integers, floats or complex numbers")
     return convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=bool(weak_type))
+
+
+_CONVERTIBLE = frozenset(dtypes.all_dtypes)
 
 
 @def_shape(convert_element_type_p)

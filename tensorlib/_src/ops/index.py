@@ -229,7 +229,8 @@ def _sort_shape(*xs, dimension, is_stable, num_keys):
                              f"{xs[0].str_short()}")
     if not 0 <= dimension < xs[0].ndim:
         raise ShapeError(f"sort: dimension {dimension} out of range for {xs[0].str_short()}")
-    return list(xs)
+    # multiple-result primitives give strong outputs (tensorlib.numpy.sort restores weak types)
+    return [x.strip_weak() for x in xs]
 
 
 def _sort_perm(primals, dimension, is_stable, num_keys):

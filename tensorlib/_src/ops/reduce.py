@@ -8,6 +8,7 @@ from tensorlib._src import dtypes
 from tensorlib._src.core import WEAK_NEVER, AbstractArray, Primitive
 from tensorlib._src.ops.elementwise import (
     add,
+    bitwise_and,
     convert_element_type,
     div,
     eq,
@@ -238,12 +239,28 @@ def _cumsum_vjp(ct, out, x, *, axis, reverse):
     return (cumsum(ct, axis, not reverse),)
 
 
+def _zeros_of(x, axis, reverse):
+    """``x == 0`` and the first zero of each lane in the scan direction."""
+    is0 = eq(x, zeros_like(x))
+    n0 = cumsum(convert_element_type(is0, dtypes.int32), axis, reverse)
+    return is0, bitwise_and(is0, eq(n0, full_like(n0, 1)))
+
+
 def _cumprod_jacobian_apply(x, t, axis, reverse):
-    """J t for y = cumprod(x), as y_i * sum_{j<=i} t_j / x_j (exact where x is nonzero)."""
+    """J t for y = cumprod(x), exact with zeros.
+
+    The nonzero x_j contribute y_i t_j / x_j. The first zero x_z contributes t_z times the
+    cumulative product with x_z replaced by 1; later zeros contribute nothing (every product
+    through them also passes x_z).
+    """
     y = cumprod(x, axis, reverse)
-    safe = eq(x, zeros_like(x))
-    xs = select_n(safe, x, full_like(x, 1))
-    return mul(y, cumsum(div(t, xs), axis, reverse)), y
+    is0, first = _zeros_of(x, axis, reverse)
+    one, zero = full_like(x, 1), zeros_like(x)
+    t_over_x = select_n(is0, div(t, select_n(is0, x, one)), zero)
+    y1 = cumprod(select_n(first, x, one), axis, reverse)
+    jt = add(mul(y, cumsum(t_over_x, axis, reverse)),
+             mul(y1, cumsum(select_n(first, zero, t), axis, reverse)))
+    return jt, y
 
 
 @def_jvp(cumprod_p)
@@ -257,9 +274,13 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
 
 @def_vjp(cumprod_p)
 def _cumprod_vjp(ct, out, x, *, axis, reverse):
-    safe = eq(x, zeros_like(x))
-    xs = select_n(safe, x, full_like(x, 1))
-    return (div(cumsum(mul(ct, out), axis, not reverse), xs),)
+    # the transpose of _cumprod_jacobian_apply
+    is0, first = _zeros_of(x, axis, reverse)
+    one = full_like(x, 1)
+    ct_x = select_n(is0, div(cumsum(mul(ct, out), axis, not reverse), select_n(is0, x, one)),
+                    zeros_like(x))
+    y1 = cumprod(select_n(first, x, one), axis, reverse)
+    return (select_n(first, ct_x, cumsum(mul(ct, y1), axis, not reverse)),)
 
 
 def _cum_extremum_rules(prim):
