@@ -368,12 +368,22 @@ def _dot_transpose_lhs(ct, x, y, dimension_numbers, swap_ans=False):
     else:
         ans_batch = list(range(nb))
         ans_y = list(range(nb + len(x_kept), nb + len(x_kept) + len(y_kept)))
-    dims = ((tuple(ans_y), tuple(y_kept)), (tuple(ans_batch), tuple(rb)))
-    x_contract_sorted_by_y = [lc[i] for i in np.argsort(rc)]
-    out_axes = np.argsort(list(lb) + x_kept + x_contract_sorted_by_y)
-    res = dot_general_p.bind(ct, y, dimension_numbers=dims, preferred_element_type=None)
-    res = transpose(res, tuple(int(a) for a in out_axes))
+    x_contract_sorted_by_y = [lc[i] for i in _argsort(rc)]
+    if not nb and x_contract_sorted_by_y + x_kept == list(range(x.ndim)):
+        # y's free dims first gives x's layout directly: no transpose afterwards (a transposed
+        # gradient would make every later elementwise update read strided memory)
+        dims = ((tuple(y_kept), tuple(ans_y)), ((), ()))
+        res = dot_general_p.bind(y, ct, dimension_numbers=dims, preferred_element_type=None)
+    else:
+        dims = ((tuple(ans_y), tuple(y_kept)), (tuple(ans_batch), tuple(rb)))
+        out_axes = _argsort(list(lb) + x_kept + x_contract_sorted_by_y)
+        res = dot_general_p.bind(ct, y, dimension_numbers=dims, preferred_element_type=None)
+        res = transpose(res, tuple(out_axes))
     return convert_element_type(res, x.dtype, x.weak_type) if res.dtype != x.dtype else res
+
+
+def _argsort(seq):
+    return sorted(range(len(seq)), key=seq.__getitem__)
 
 
 @def_vjp(dot_general_p, wants_mask=True)
