@@ -34,40 +34,63 @@ _TIMEOUT_S = 300.0
 
 
 class Communicator:
-    """Rendezvous of ``n`` device threads for collectives (shared slots and a barrier)."""
+    """Rendezvous of ``n`` device threads for collectives (shared slots and a barrier).
+
+    Each device leaves its buffer in a slot; the last one to arrive runs the reduction once
+    (the barrier's action), then every device reads the result; a second barrier keeps the
+    slots intact until all have read.
+    """
 
     def __init__(self, n):
         self.n = n
         self.slots = [None] * n
-        self.barrier = threading.Barrier(n, timeout=_TIMEOUT_S)
+        self.op = None
+        self.result = None
+        self.arrive = threading.Barrier(n, action=self._combine, timeout=_TIMEOUT_S)
+        self.leave = threading.Barrier(n, timeout=_TIMEOUT_S)
+
+    def _combine(self):
+        name, params = self.op
+        vals = self.slots
+        if name == "psum":
+            r = vals[0].copy()
+            for v in vals[1:]:
+                r += v
+        elif name == "pmax":
+            r = vals[0].copy()
+            for v in vals[1:]:
+                np.maximum(r, v, out=r)
+        elif name == "pmin":
+            r = vals[0].copy()
+            for v in vals[1:]:
+                np.minimum(r, v, out=r)
+        elif name == "all_gather":
+            ax = params["axis"]
+            r = np.concatenate(vals, ax) if params["tiled"] else np.stack(vals, ax)
+        elif name == "ppermute":
+            r = None  # every device picks its own source below
+        else:
+            raise ValueError(f"unknown collective {name}")
+        self.result = r
 
     def run(self, name, rank, x, params):
         if name == "axis_index":
             return Array(np.asarray(rank, np.int32), False)
         buf = np.asarray(x.to_numpy())
         self.slots[rank] = buf
-        self.barrier.wait()
-        vals = list(self.slots)
-        if name == "psum":
-            r = np.sum(np.stack(vals), axis=0, dtype=buf.dtype)
-        elif name == "pmax":
-            r = np.max(np.stack(vals), axis=0)
-        elif name == "pmin":
-            r = np.min(np.stack(vals), axis=0)
-        elif name == "all_gather":
-            ax = params["axis"]
-            r = np.concatenate(vals, ax) if params["tiled"] else np.stack(vals, ax)
-        elif name == "ppermute":
+        self.op = (name, params)
+        self.arrive.wait()
+        if name == "ppermute":
             src = {d: s for s, d in params["perm"]}.get(rank)
-            r = np.zeros_like(buf) if src is None else vals[src].copy()
+            r = np.zeros_like(buf) if src is None else self.slots[src].copy()
         else:
-            raise ValueError(f"unknown collective {name}")
-        self.barrier.wait()  # every device has read the slots before they are reused
-        be = x.backend
-        return Array(be.from_numpy(np.ascontiguousarray(r)), x._weak)
+            r = self.result
+        self.leave.wait()  # every device has read before the slots are reused
+        return Array(x.backend.from_numpy(r) if name == "ppermute" else r, x._weak)
 
     def abort(self):
-        self.barrier.abort()
+        self.arrive.abort()
+        self.leave.abort()
 
 
 _pools: dict = {}
