@@ -162,7 +162,7 @@ atanh_p = _unary("atanh", "inexact")
 sqrt_p = _unary("sqrt", "inexact")
 rsqrt_p = _unary("rsqrt", "inexact")
 cbrt_p = _unary("cbrt", "float")
-abs_p = _unary("abs", "num")
+abs_p = Primitive("abs", weak=WEAK_FIRST)  # complex -> real magnitude
 erf_p = _unary("erf", "float")
 erfc_p = _unary("erfc", "float")
 erf_inv_p = _unary("erf_inv", "float")
@@ -184,6 +184,12 @@ def _complex_part_shape(name):
 
 def_shape(real_p)(_complex_part_shape("real"))
 def_shape(imag_p)(_complex_part_shape("imag"))
+
+
+@def_shape(abs_p)
+def _abs_shape(x):
+    _check_kind("abs", "num", x)
+    return _complex_part_shape("abs")(x)
 
 
 def neg(x):
@@ -371,13 +377,57 @@ def_unary_deriv(atanh_p, lambda x, y: reciprocal(sub(_c(x, 1), mul(x, x))))
 def_unary_deriv(sqrt_p, lambda x, y: div(_c(y, 0.5), y))
 def_unary_deriv(rsqrt_p, lambda x, y: mul(_c(y, -0.5), div(y, x)))
 def_unary_deriv(cbrt_p, lambda x, y: div(y, mul(_c(x, 3), x)))
-def_unary_deriv(abs_p, lambda x, y: sign(x))
+
+
+def _complex_of(ct, like):
+    """A real cotangent as the complex dtype of ``like``."""
+    return convert_element_type(ct, like.dtype) if ct.dtype != like.dtype else ct
+
+
+@def_jvp(abs_p)
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    y = abs(x)
+    if t is None:
+        return y, None
+    if dtypes.is_complex(x.dtype):  # d|z| = Re(conj(z) dz) / |z|
+        return y, div(real(mul(conj(x), t)), y)
+    return y, mul(t, sign(x))
+
+
+@def_vjp(abs_p)
+def _abs_vjp(ct, out, x):
+    if dtypes.is_complex(x.dtype):  # JAX's convention: grad |z| = conj(z) / |z|
+        return (div(mul(_complex_of(ct, x), conj(x)), _complex_of(out, x)),)
+    return (mul(ct, sign(x)),)
+
+
 def_unary_deriv(erf_p, lambda x, y: mul(_c(x, 2 / np.sqrt(np.pi)), exp(neg(mul(x, x)))))
 def_unary_deriv(erfc_p, lambda x, y: mul(_c(x, -2 / np.sqrt(np.pi)), exp(neg(mul(x, x)))))
 def_unary_deriv(erf_inv_p, lambda x, y: mul(_c(y, np.sqrt(np.pi) / 2), exp(mul(y, y))))
-def_linear_unary(real_p)
 def_linear_unary(conj_p)
-def_linear_unary(imag_p)
+
+
+@def_jvp(real_p)
+def _real_jvp(primals, tangents):
+    return real(primals[0]), None if tangents[0] is None else real(tangents[0])
+
+
+@def_vjp(real_p, linear=True)
+def _real_vjp(ct, out, x):
+    return (_complex_of(ct, x) if dtypes.is_complex(x.dtype) else ct,)
+
+
+@def_jvp(imag_p)
+def _imag_jvp(primals, tangents):
+    return imag(primals[0]), None if tangents[0] is None else imag(tangents[0])
+
+
+@def_vjp(imag_p, linear=True)
+def _imag_vjp(ct, out, x):
+    if not dtypes.is_complex(x.dtype):
+        return (None,)
+    return (mul(_complex_of(ct, x), full(ct.shape, -1j, x.dtype)),)  # JAX: grad Im z = -i
 
 
 def _integer_pow_deriv(x, y, *, y_):
