@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array, Tracer, backend_of
+from tensorlib._src.core import Array, Tracer, _tls, backend_of, eval_primitive
 from tensorlib._src.numpy.promotion import (
     _SCALARS,
     asarray,
@@ -28,6 +28,8 @@ def _binary_fast(prim, name, inexact=False):
             if ty is Array:
                 if (x._buf.dtype == y._buf.dtype and x._buf.shape == y._buf.shape
                         and x._weak == y._weak and not (inexact and x._buf.dtype.kind in "iub")):
+                    if not _tls.stack:  # eager: straight to the interpreter, no bind layers
+                        return eval_primitive(prim, (x, y), _NO_PARAMS)
                     return prim.bind(x, y)
             elif ty in _FAST_SCALARS and _keeps_dtype(x._buf.dtype, y, inexact):
                 return prim.bind(x, Array(_backend_full(x, y), x._weak))
@@ -54,6 +56,7 @@ def _binary_fast(prim, name, inexact=False):
 
 
 _FAST_SCALARS = (int, float)
+_NO_PARAMS: dict = {}  # shared, never mutated: kernels take params as keywords
 
 
 def _keeps_dtype(dt, v, inexact):
@@ -73,6 +76,8 @@ def _backend_full(like, v):
 
 def _unary(prim, name, inexact=False):
     def fn(x, /):
+        if type(x) is Array and not _tls.stack and not (inexact and x._buf.dtype.kind in "iub"):
+            return eval_primitive(prim, (x,), _NO_PARAMS)  # eager: no bind layers
         if not isinstance(x, Array) or (inexact and x.dtype.kind in "iub"):
             (x,) = promote_args_inexact(name, x) if inexact else promote_args(name, x)
         return prim.bind(x)
@@ -202,11 +207,22 @@ def reciprocal(x, /):
     return ew.div(full_like(x, 1), x)
 
 
+def _promote_numeric(name, x1, x2):
+    """``promote_args``, then booleans become int32 (JAX's promote_args_numeric)."""
+    x1, x2 = promote_args(name, x1, x2)
+    if x1.dtype == dtypes.bool_:
+        x1, x2 = (convert_element_type(a, dtypes.int32, a.weak_type) for a in (x1, x2))
+    return x1, x2
+
+
 def power(x1, x2, /):
     """``x1 ** x2``; an integer scalar exponent becomes an exact ``integer_pow``."""
-    if type(x2) is int and isinstance(x1, Array) and (x2 >= 0 or dtypes.is_inexact(x1.dtype)):
-        return ew.integer_pow(x1, x2)
-    x1, x2 = promote_args("power", x1, x2)
+    if type(x2) is int and isinstance(x1, Array):
+        if x1.dtype == dtypes.bool_:
+            x1 = convert_element_type(x1, dtypes.int32, x1.weak_type)
+        if x2 >= 0 or dtypes.is_inexact(x1.dtype):
+            return ew.integer_pow(x1, x2)
+    x1, x2 = _promote_numeric("power", x1, x2)
     if dtypes.is_integer(x1.dtype):
         return _int_power(x1, x2)
     if x1.dtype == dtypes.bool_:
@@ -222,16 +238,13 @@ pow = power
 
 
 def float_power(x1, x2, /):
-    x1, x2 = promote_args("float_power", x1, x2)
-    dt = dtypes.float64 if dtypes.canonicalize(dtypes.float64) == dtypes.float64 else None
-    dt = dt or dtypes.default_float()
-    if dtypes.is_complex(x1.dtype):
-        dt = dtypes.canonicalize(dtypes.complex128)
-    return ew.pow_p.bind(convert_element_type(x1, dt), convert_element_type(x2, dt))
+    """``x1 ** x2`` in floating point; as JAX, with inexact promotion (not always float64)."""
+    x1, x2 = promote_args_inexact("float_power", x1, x2)
+    return ew.pow_p.bind(x1, x2)
 
 
 def floor_divide(x1, x2, /):
-    x1, x2 = promote_args("floor_divide", x1, x2)
+    x1, x2 = _promote_numeric("floor_divide", x1, x2)
     if dtypes.is_integer(x1.dtype):
         q = ew.div(x1, x2)
         r = ew.rem(x1, x2)
@@ -245,7 +258,7 @@ def floor_divide(x1, x2, /):
 
 def remainder(x1, x2, /):
     """Python-style modulus: the result has the sign of the divisor."""
-    x1, x2 = promote_args("remainder", x1, x2)
+    x1, x2 = _promote_numeric("remainder", x1, x2)
     r = ew.rem(x1, x2)
     zero = full_like(r, 0)
     fix = ew.bitwise_and(ew.ne(r, zero), ew.ne(ew.lt(r, zero), ew.lt(x2, zero)))
@@ -256,7 +269,7 @@ mod = remainder
 
 
 def fmod(x1, x2, /):
-    x1, x2 = promote_args("fmod", x1, x2)
+    x1, x2 = _promote_numeric("fmod", x1, x2)
     return ew.rem(x1, x2)
 
 
@@ -347,7 +360,7 @@ bitwise_not = bitwise_invert = invert
 
 def _shift_fn(name, prim_signed, prim_unsigned=None):
     def fn(x1, x2, /):
-        x1, x2 = promote_args(name, x1, x2)
+        x1, x2 = _promote_numeric(name, x1, x2)
         if not dtypes.is_integer(x1.dtype):
             raise DTypeError(f"{name}: needs integer arrays, got {x1.aval.str_short()}")
         prim = prim_unsigned if (prim_unsigned and dtypes.is_unsigned(x1.dtype)) else prim_signed
