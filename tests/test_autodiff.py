@@ -15,15 +15,6 @@ from tensorlib.errors import NonDifferentiableError, ShapeError
 from tensorlib.test_util import check_grads
 
 
-@pytest.fixture
-def x64():
-    prev = tl.config.enable_x64
-    tl.config.update("enable_x64", True)
-    try:
-        yield
-    finally:
-        tl.config.update("enable_x64", prev)
-
 
 def test_grad_scalar_and_higher_order():
     f = lambda x: x ** 3

@@ -12,15 +12,6 @@ from tensorlib.errors import ConcretizationError, LeakedTracerError
 from tensorlib.test_util import check_grads
 
 
-@pytest.fixture
-def x64():
-    prev = tl.config.enable_x64
-    tl.config.update("enable_x64", True)
-    try:
-        yield
-    finally:
-        tl.config.update("enable_x64", prev)
-
 
 def test_graph_prints_like_a_jaxpr():
     g = tl.make_graph(lambda x: tnp.log(x) / tnp.log(2.0))(tnp.float32(1.0))
