@@ -54,3 +54,7 @@ class LeakedTracerError(TensorlibError, RuntimeError):
 
 class NaNError(TensorlibError, FloatingPointError):
     """debug_nans found a NaN produced by an operation."""
+
+
+class MissingKernelError(TensorlibError, NotImplementedError):
+    """No backend kernel is registered for a primitive and these buffer types."""

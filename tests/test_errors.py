@@ -123,8 +123,6 @@ def test_errors_subclass_builtins():
     assert issubclass(ConfigError, ValueError)
 
 
-@pytest.mark.xfail(reason="core.eval_primitive's cached fast path calls the kernel without "
-                   "wrapping its exception (a raw NumPy ValueError escapes)", strict=False)
 def test_lax_shape_mismatch():
     """Primitives do not broadcast: the message says so and points to tensorlib.numpy."""
     with pytest.raises(ShapeError, match=r"add: argument 1 has f32\[4\] but argument 0 has "
@@ -147,8 +145,6 @@ def test_unknown_backend(restore_backend):
         tl.config.update("backend", "nope")
 
 
-@pytest.mark.xfail(reason="config.update sets the option before its listener rejects it",
-                   strict=False)
 def test_unknown_backend_leaves_config_unchanged(restore_backend):
     with pytest.raises(ConfigError):
         tl.config.update("backend", "nope")

@@ -208,3 +208,39 @@ def test_debug_nans_eager_and_under_jit():
             tl.jit(lambda x: tnp.log(x) * 0)(tnp.array([-1.0]))
     finally:
         tl.config.update("debug_nans", prev)
+
+
+def test_nonzero_with_static_size_is_stageable():
+    x = tnp.asarray(np.array([[0, 1, 0], [2, 0, 3]]))
+    got = tl.jit(lambda x: tnp.nonzero(x, size=5, fill_value=-1))(x)
+    np.testing.assert_array_equal(got[0], [0, 1, 1, -1, -1])
+    np.testing.assert_array_equal(got[1], [1, 0, 2, -1, -1])
+    with pytest.raises(ConcretizationError, match="pass size= to fix it"):
+        tl.jit(lambda x: tnp.nonzero(x))(x)
+
+
+def test_refused_config_value_leaves_the_old_one():
+    with pytest.raises(tl.errors.ConfigError, match="unknown backend 'tpu'"):
+        tl.config.update("backend", "tpu")
+    assert tl.config.backend == "numpy"
+    assert float(tnp.ones(2).sum()) == 2.0
+
+
+def test_missing_kernel_error_names_the_fix():
+    from tensorlib.errors import MissingKernelError
+    from tensorlib.extend import Primitive, def_nondiff, def_shape
+
+    from tensorlib._src import core as _core
+    from tensorlib._src import rules
+
+    p = Primitive("kernel_less_test_op")
+    try:
+        def_shape(p)(lambda x: x)
+        def_nondiff(p)
+        with pytest.raises(MissingKernelError, match=r"No numpy kernel for primitive "
+                                                     r"'kernel_less_test_op'.*register_impl"):
+            p.bind(tnp.ones(2))
+    finally:  # keep the registry walk of test_registry clean
+        _core._registry.pop(p.name, None)
+        rules.shape_rules.pop(p, None)
+        rules.nondiff.discard(p)

@@ -118,6 +118,10 @@ def HALVES(rng, shape, dtype):
     return (rng.integers(-6, 7, size=shape) / 2).astype(dtype)
 
 
+def TRUE(rng, shape, dtype):
+    return np.ones(shape, bool)
+
+
 def COND(rng, shape, dtype):
     """A boolean operand whatever the grid dtype (the condition of ``where``)."""
     return rng.random(shape) < 0.5
@@ -257,6 +261,15 @@ add(
     Rec("rint[halves]", _f("rint"), U[:3], FLOAT, HALVES, 0),
     Rec("floor_divide[ints]", _f("floor_divide"), B[:3] + B[5:], (I32,), (REAL, NONZERO), 0),
     Rec("remainder[ints]", _f("remainder"), B[:3] + B[5:], (I32,), (REAL, NONZERO), 0),
+    # booleans promote to int32 in numeric-only functions (JAX's promote_args_numeric)
+    Rec("floor_divide[bool]", _f("floor_divide"), B[1:3], (BOOL,), (GRID, TRUE), 0),
+    Rec("remainder[bool]", _f("remainder"), B[1:3], (BOOL,), (GRID, TRUE), 0),
+    Rec("fmod[bool]", _f("fmod"), B[1:3], (BOOL,), (GRID, TRUE), 0),
+    Rec("power[bool]", _f("power"), B[1:3], (BOOL,), (GRID, GRID), 0),
+    Rec("power[bool,2]", lambda xp, x: xp.power(x, 2), U[:3], (BOOL,), GRID, 0),
+    Rec("left_shift[bool]", _f("left_shift"), B[1:3], (BOOL,), (GRID, GRID), 0),
+    Rec("float_power[mixed]", lambda xp, x: xp.float_power(x, xp.asarray(2, xp.int8)), U[:3],
+        (F32, I32, BOOL), REAL, 0),
     Rec("clip[lo>hi]", lambda xp, x: xp.clip(x, 1, -1), U[:3], NUM, REAL, 2),
     Rec("isnan[nan]", _f("isnan"), U[1:3], FLOAT, WITH_NAN, 0),
     Rec("isinf[nan]", _f("isinf"), U[1:3], FLOAT, WITH_NAN, 0),

@@ -142,7 +142,10 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
         else:
             (out,), pullback = vjp_flat(flat_fun, flat, one_shot=True)
         out_aval = get_aval(out)
-        one = full((), 1.0, out_aval.dtype, weak=out_aval.weak_type)
+        from tensorlib._src.ops.elementwise import full_like
+
+        one = full_like(out, 1.0) if type(out) is Array else full(
+            (), 1.0, out_aval.dtype, weak=out_aval.weak_type)
         cts = [instantiate(c, x) for c, x in zip(pullback([one]), flat)]
         grads = tree_unflatten(tree, cts)
         g = grads[0] if single else tuple(grads)

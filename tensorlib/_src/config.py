@@ -43,9 +43,17 @@ class Config:
             value = str(value).lower()
         else:
             value = bool(value)
+        prev = getattr(self, name)
         setattr(self, name, value)
-        for fn in self._listeners:
-            fn(name, value)
+        try:
+            for fn in self._listeners:
+                fn(name, value)
+        except Exception:
+            # a refused value (e.g. a backend that is not installed) leaves the old one in place
+            setattr(self, name, prev)
+            for fn in self._listeners:
+                fn(name, prev)
+            raise
 
     def read(self, name: str):
         return getattr(self, name)

@@ -17,7 +17,7 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.config import config
-from tensorlib.errors import LeakedTracerError, ShapeError
+from tensorlib.errors import LeakedTracerError, ShapeError, TensorlibError
 
 # --------------------------------------------------------------------------------------------
 # Abstract values
@@ -257,6 +257,29 @@ def eval_primitive(prim, args, params):
     """Run ``prim`` now on concrete arrays (the eager interpreter)."""
     if prim.impl is not None:
         return prim.impl(*args, **params)
+    try:
+        return _eval_kernel(prim, args, params)
+    except TensorlibError:
+        raise
+    except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as e:
+        raise _kernel_error(prim, args, params, e) from e
+
+
+def _kernel_error(prim, args, params, e):
+    """A kernel's exception as tensorlib's own: the shape rule's message when it objects."""
+    from tensorlib._src.rules import shape_rules
+
+    rule = shape_rules.get(prim)
+    if rule is not None:
+        try:
+            rule(*[get_aval(a) for a in args], **params)
+        except TensorlibError as rule_error:
+            return rule_error
+    shapes = ", ".join(get_aval(a).str_short() for a in args)
+    return ShapeError(f"{prim.name}: the kernel failed on {shapes} with {params}: {e}")
+
+
+def _eval_kernel(prim, args, params):
     # The hot path: unwrap, one dict lookup keyed by the buffer types, call, wrap. Arities 1 and
     # 2 are spelled out because building lists costs as much as the NumPy call on small arrays.
     try:
@@ -290,14 +313,7 @@ def eval_primitive(prim, args, params):
         from tensorlib._src.dispatch import resolve
 
         fn = resolve(prim, key)
-    try:
-        out = fn(*bufs, **params)
-    except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as e:
-        raise ShapeError(
-            f"{prim.name}: the {key[0].__module__} kernel failed on "
-            f"{', '.join(dtypes.short_aval(b.shape, b.dtype) for b in bufs)} "
-            f"with {params}: {e}"
-        ) from e
+    out = fn(*bufs, **params)
     return _finish(prim, args, params, out)
 
 

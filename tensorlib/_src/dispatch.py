@@ -60,9 +60,13 @@ def _no_kernel(prim, key):
             f"buffer types {', '.join(t.__module__ + '.' + t.__qualname__ for t in key)}). "
             "Move them to one backend first with tensorlib.device_put(x, device)."
         )
-    from tensorlib.errors import MissingRuleError
+    from tensorlib.errors import MissingKernelError
 
-    return MissingRuleError(f"{names[0]} kernel", prim)
+    return MissingKernelError(
+        f"No {names[0]} kernel for primitive '{prim.name}' and buffer types "
+        f"({', '.join(t.__module__ + '.' + t.__qualname__ for t in key)}). Register one with "
+        f"tensorlib.extend.register_impl({prim.name}_p, (BufferType, ...), kernel)."
+    )
 
 
 def dispatchers() -> dict:

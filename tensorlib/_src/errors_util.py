@@ -31,7 +31,7 @@ def concretization_error(tracer, what):
     fix = ("mark the argument static with static_argnums" if kind == "jit"
            else "restructure the computation so it does not depend on the value")
     return ConcretizationError(
-        f"{what} needs a concrete value, but got a staged value {aval} traced by {kind} (at "
+        f"{what} needs a concrete value, but got a traced value {aval} inside {kind} (at "
         f"{user_frame()}). Python control flow and conversions cannot see values inside "
         f"{kind}: use tensorlib.lax.cond / tensorlib.numpy.where for branches, or {fix}."
     )

@@ -380,6 +380,8 @@ def nonzero(a, *, size=None, fill_value=None):
     if a.ndim == 0:
         raise ShapeError("nonzero: not defined for 0-d arrays; use atleast_1d(a) first")
     c = concrete_or_none(a)
+    if c is None and size is not None:
+        return _nonzero_static(a, int(size), fill_value)
     if c is None:
         from tensorlib._src.errors_util import concretization_error
 
@@ -391,6 +393,32 @@ def nonzero(a, *, size=None, fill_value=None):
         res = tuple(np.concatenate([r[:size], np.full(builtins.max(size - len(r), 0), fv)])
                     for r in res)
     return tuple(asarray(r.astype(dtypes.default_int())) for r in res)
+
+
+def _nonzero_static(a, size, fill_value):
+    """``nonzero`` with a fixed output size, from primitives only (works under jit/vmap)."""
+    dt = dtypes.default_int()
+    n = a.size
+    mask = ew.ne(sh.reshape(a, (n,)), ew.full((n,), 0, a.dtype))
+    m = ew.convert_element_type(mask, dt)
+    from tensorlib._src.ops.reduce import cumsum
+
+    rank = ew.sub(cumsum(m, 0), ew.full((n,), 1, dt))  # position among the nonzeros
+    keep = ew.bitwise_and(mask, ew.lt(rank, ew.full((n,), size, dt)))
+    slot = ew.select_n(keep, ew.full((n,), size, dt), rank)  # size: out of bounds, dropped
+    flat = ix.scatter(ew.full((size,), 0, dt), sh.reshape(slot, (n, 1)), sh.iota(dt, n),
+                      dims=(0,), mode="set")
+    count = ew.full((size,), 0, dt) if n == 0 else \
+        sh.broadcast_in_dim(cumsum(m, 0)[n - 1], (size,), ())
+    valid = ew.lt(sh.iota(dt, size), count)
+    fv = ew.full((size,), 0 if fill_value is None else fill_value, dt)
+    out, stride = [], 1
+    for d in reversed(range(a.ndim)):
+        dim = a.shape[d]
+        coord = ew.rem(ew.div(flat, ew.full((size,), stride, dt)), ew.full((size,), dim, dt))
+        out.append(ew.select_n(valid, fv, coord))
+        stride *= dim
+    return tuple(reversed(out))
 
 
 def argwhere(a, *, size=None, fill_value=None):

@@ -284,6 +284,8 @@ nanargmin = _nan_version(argmin, np.inf)
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     x = asarray(a)
+    if not dtypes.is_inexact(x.dtype):  # no NaNs: the mean, computed in floating point (JAX)
+        return mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
     ok = ~isnan(x)
     s = nansum(x, axis=axis, dtype=dtype, keepdims=keepdims)
     return s / sum(ok, axis=axis, keepdims=keepdims)
@@ -291,6 +293,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     x = asarray(a)
+    if not dtypes.is_inexact(x.dtype):
+        return var(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     m = nanmean(x, axis=axis, keepdims=True)
     ok = ~isnan(x)
     d = where(ok, x - m, full_like(x, 0))

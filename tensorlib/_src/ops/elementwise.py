@@ -33,15 +33,21 @@ def full(shape, value, dtype, weak=False) -> Array:
     return Array(current_backend().full(tuple(shape), value, np.dtype(dtype)), weak)
 
 
+def _backend_like(x):
+    """The backend of ``x`` when it is concrete (rules' constants live beside their operand)."""
+    return x.backend if type(x) is Array else current_backend()
+
+
 def full_like(x, value, dtype=None) -> Array:
     """A constant shaped like ``x``; weakly typed when ``x`` is and no dtype is given (JAX)."""
+    be = _backend_like(x)
     if dtype is None:
-        return full(x.shape, value, x.dtype, weak=x.weak_type)
-    return full(x.shape, value, dtype)
+        return Array(be.full(tuple(x.shape), value, x.dtype), x.weak_type)
+    return Array(be.full(tuple(x.shape), value, np.dtype(dtype)), False)
 
 
 def zeros_like(x) -> Array:
-    return full(x.shape, 0, x.dtype, weak=x.weak_type)
+    return Array(_backend_like(x).full(tuple(x.shape), 0, x.dtype), x.weak_type)
 
 
 def _lift_scalar(x, like):

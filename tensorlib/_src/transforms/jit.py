@@ -78,6 +78,14 @@ def _hashable_static(v, i):
     return v
 
 
+def _backend_of_args(flat):
+    """Compile for the backend the arguments live on (the current one if none is concrete)."""
+    for x in flat:
+        if type(x) is Array:
+            return x.backend
+    return core.current_backend()
+
+
 def _as_arg(x):
     try:
         return asarray(x)
@@ -129,7 +137,7 @@ class JitFunction:
         flat = [x if isinstance(x, Array) else _as_arg(x) for x in flat]
         avals = tuple((tuple(a.shape), a.dtype, a.weak_type) for a in
                       (get_aval(x) for x in flat))
-        key = (in_tree, avals, static, static_kw, core.current_backend().name,
+        key = (in_tree, avals, static, static_kw, _backend_of_args(flat).name,
                config.enable_x64)
         return flat, in_tree, key, static_pos, len(args)
 
@@ -157,7 +165,7 @@ class JitFunction:
         entry = self._cache.get(key)
         if entry is None:
             closed, out_tree = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
-            exe = compile_graph(closed.graph, core.current_backend())
+            exe = compile_graph(closed.graph, _backend_of_args(flat))
             entry = _CacheEntry(exe, out_tree, not closed.captured, closed.captured)
             if entry.cacheable:
                 self._cache[key] = entry
@@ -170,7 +178,8 @@ class JitFunction:
             # The hot path of a cached eager call with plain array arguments: one dict lookup
             # keyed by the buffers' shapes and dtypes, no pytree flattening.
             try:
-                key = tuple([(a._buf.shape, a._buf.dtype, a._weak) for a in args])
+                key = tuple([(a._buf.__class__, a._buf.shape, a._buf.dtype, a._weak)
+                             for a in args])
             except AttributeError:
                 key = None
             if key is not None:
@@ -180,8 +189,8 @@ class JitFunction:
         entry, flat = self._entry(args, kwargs)
         if (not kwargs and entry.cacheable and self._fast_ok and len(flat) == len(args)
                 and all(type(a) is Array and b is a for a, b in zip(args, flat))):
-            self._fast[(tuple((a._buf.shape, a._buf.dtype, a._weak) for a in args),
-                        core._current[0], config.enable_x64)] = entry
+            self._fast[(tuple((a._buf.__class__, a._buf.shape, a._buf.dtype, a._weak)
+                              for a in args), core._current[0], config.enable_x64)] = entry
         outs = jit_call_p.bind(*flat, *entry.captured, exe=entry.exe,
                                name=getattr(self.fun, "__name__", "fun"))
         if config.debug_nans and _has_nan(outs):
