@@ -1,0 +1,1 @@
+"""Private implementation of tensorlib; public names are re-exported by tensorlib.*."""
