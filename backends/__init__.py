@@ -15,6 +15,7 @@ if __name__ != "tensorlib.backends":
 # name -> (module, package it needs or None, how to install it)
 BACKENDS = {
     "numpy": ("tensorlib.backends.numpy_backend", None, None),
+    "xla": ("tensorlib.backends.xla_backend", "jaxlib", "pip install 'jaxlib==0.10.*'"),
 }
 
 

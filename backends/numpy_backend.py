@@ -282,7 +282,9 @@ def _convert(x, *, new_dtype, weak_type):
         # XLA semantics: NaN -> 0, saturate at the integer range
         info = np.iinfo(new_dtype)
         with np.errstate(invalid="ignore"):
-            y = np.where(np.isnan(x), 0, np.clip(x, info.min, info.max))
+            # clip in float64: float32(2**31 - 1) rounds up to 2**31, which overflows int32
+            x64 = x.astype(np.float64)
+            y = np.where(np.isnan(x64), 0, np.clip(x64, info.min, info.max))
         return _arr(y.astype(new_dtype))
     if x.dtype.kind == "c" and new_dtype.kind != "c":
         x = np.real(x)

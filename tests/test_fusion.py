@@ -8,6 +8,9 @@ import tensorlib.numpy as tnp
 from tensorlib._src.passes import fusion_groups
 from tensorlib.backends import numba_fusion
 
+pytestmark = pytest.mark.skipif(tl.default_backend() != "numpy",
+                                reason="tests the NumPy backend's compiler")
+
 
 @pytest.fixture
 def always_fuse(monkeypatch):

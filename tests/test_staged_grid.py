@@ -35,7 +35,11 @@ def test_jit_matches_eager(rec, shapes, dtype, with_x64, request):
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
         assert (g.shape, g.dtype, g.weak_type) == (w.shape, w.dtype, w.weak_type), \
             f"{rec.name}: jit output {i} is {g.aval.str_short()}, eager {w.aval.str_short()}"
-        np.testing.assert_array_equal(np.asarray(g), np.asarray(w), err_msg=rec.name)
+        if tl.default_backend() == "numpy":  # the same kernels: bit for bit
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(w), err_msg=rec.name)
+        else:  # XLA reassociates and fuses: a couple of ulps
+            np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=3e-7, atol=1e-30,
+                                       equal_nan=True, err_msg=rec.name)
 
 
 def _vmap_two_lanes(f, args):

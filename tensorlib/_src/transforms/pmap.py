@@ -75,7 +75,7 @@ class Communicator:
 
     def run(self, name, rank, x, params):
         if name == "axis_index":
-            return Array(np.asarray(rank, np.int32), False)
+            return Array(x.backend.from_numpy(np.asarray(rank, np.int32)), False)
         buf = np.asarray(x.to_numpy())
         self.slots[rank] = buf
         self.op = (name, params)

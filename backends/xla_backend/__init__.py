@@ -1,0 +1,181 @@
+"""The XLA backend: tensorlib graphs lowered to StableHLO and compiled by jaxlib's XLA client.
+
+The graph is ours, the lowering is ours (``lowering*.py``), XLA compiles it; the library
+never imports ``jax`` (only ``jaxlib``), and every jaxlib call lives in ``runtime.py``.
+
+- Buffers are :class:`XlaBuffer`: a jaxlib device array plus its shape, dtype and device.
+  jaxlib's array type has no ``shape``/``dtype`` unless JAX is imported (JAX adds them), so
+  the wrapper is what dispatch keys on.
+- Eager: every primitive with a NumPy kernel gets one generic XLA kernel that compiles a
+  one-equation module per signature and caches it (``compiler.py``); primitives without a
+  lowering run on the host through the NumPy kernel.
+- ``compile(graph)`` (jit) lowers a whole graph to one executable.
+- Devices: the XLA CPU client's devices; ``TENSORLIB_NUM_CPU_DEVICES`` or XLA_FLAGS'
+  ``--xla_force_host_platform_device_count`` sets how many. Dispatch is asynchronous:
+  ``block_until_ready`` waits, ``to_numpy`` (``repr``, ``numpy.asarray``) synchronises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tensorlib.backends import numpy_backend as _numpy_backend  # noqa: F401  (host kernels)
+from tensorlib.backends.xla_backend import compiler
+from tensorlib.backends.xla_backend.buffers import _BF16, XlaBuffer, XlaDevice
+from tensorlib.backends.xla_backend.runtime import Runtime, cache_fingerprint
+
+from tensorlib._src import core
+from tensorlib._src.dispatch import dispatchers, register_impl
+
+
+def _resolve(prim):
+    from tensorlib._src.dispatch import resolve
+
+    return resolve(prim, (XlaBuffer,))
+
+
+class XlaBackend:
+    name = "xla"
+    buffer_type = XlaBuffer
+    buffer_types = (XlaBuffer,)
+
+    def __init__(self):
+        self.runtime = Runtime()
+        self._devices = [XlaDevice(d, self) for d in self.runtime.devices]
+        self.default_device = self._devices[0]
+        self.disk = compiler.DiskCache(cache_fingerprint())
+        self._modules = {}
+        self._full = {}
+
+    # ---- devices and transfers -------------------------------------------------------------
+    def devices(self):
+        return self._devices
+
+    def _device(self, device):
+        if device is None or isinstance(device, str):  # a backend name: its default device
+            return self.default_device, False
+        if isinstance(device, XlaDevice):
+            return device, True
+        if isinstance(device, int):
+            return self._devices[device], True
+        raise TypeError(f"device_put: {device!r} is not a device of the xla backend; use one "
+                        "of tensorlib.devices('xla')")
+
+    def from_numpy(self, x, device=None):
+        """A device copy of ``x`` (never aliases it); a given device commits the array."""
+        dev, committed = self._device(device)
+        return self.put(x, dev, committed)
+
+    def put(self, x, dev, committed=False):
+        x = np.asarray(x)
+        if not x.dtype.isnative:
+            x = x.astype(x.dtype.newbyteorder("="))
+        arr = self.runtime.put(x, dev.xla)
+        return XlaBuffer(arr, x.shape, x.dtype, dev, committed)
+
+    def to_numpy(self, buf):
+        """The array's value as a read-only NumPy view (waits for the computation)."""
+        if buf.dtype == _BF16:
+            from tensorlib._src.ops.elementwise import bitcast_convert_type_p
+
+            fn = bitcast_convert_type_p._impl_cache.get((XlaBuffer,)) or _resolve(
+                bitcast_convert_type_p)
+            bits = fn(buf, new_dtype=np.dtype(np.uint16))
+            return self.runtime.get(bits.array).view(_BF16)
+        return self.runtime.get(buf.array)
+
+    def full(self, shape, value, dtype):
+        shape = tuple(shape)
+        dtype = np.dtype(dtype)
+        n = 1
+        for s in shape:
+            n *= s
+        if n > 16:
+            return self.from_numpy(np.full(shape, value, dtype))
+        # Small constants (the scalars of ``x + 1.0``) are immutable device arrays: share them.
+        key = (shape, dtype, np.array(value, dtype).tobytes())
+        buf = self._full.get(key)
+        if buf is None:
+            if len(self._full) > 4096:
+                self._full.clear()
+            buf = self._full[key] = self.from_numpy(np.full(shape, value, dtype))
+        return buf
+
+    def block_until_ready(self, buf):
+        self.runtime.block(buf.array)
+        return buf
+
+    # ---- compilation -----------------------------------------------------------------------
+    def module(self, text, out_avals, cheap=False):
+        key = (text, cheap)
+        m = self._modules.get(key)
+        if m is None:
+            m = self._modules[key] = compiler.Module(self, text, out_avals, cheap)
+        return m
+
+    def compile(self, graph):
+        """One executable for the whole graph (split around host-only equations)."""
+        return compiler.compile_graph(self, graph)
+
+    def stats(self) -> dict:
+        """Counters: compiles, seconds compiling, disk-cache loads, host fallbacks."""
+        return dict(compiler.STATS, modules=len(self._modules))
+
+
+BACKEND = XlaBackend()
+
+# --------------------------------------------------------------------------------------------
+# eager kernels: one generic kernel per primitive with a NumPy kernel
+
+
+def _xla_signature(sig):
+    from multipledispatch.variadic import isvariadic
+
+    out = []
+    for t in sig:
+        if isvariadic(t):
+            if t.variadic_type != (np.ndarray,):
+                return None
+            out.append([XlaBuffer])
+        elif t is np.ndarray:
+            out.append(XlaBuffer)
+        else:
+            return None
+    return tuple(out)
+
+
+def _register_kernels():
+    from tensorlib.backends.xla_backend import lowering
+
+    binary = set(lowering._BINARY) | set(lowering._COMPARE) | {lowering.ew.pow_p}
+    for prim in core.primitives().values():
+        if prim.impl is not None:
+            continue
+        d = dispatchers().get(prim)
+        if d is None:
+            continue
+        for sig, np_fn in list(d.funcs.items()):
+            xsig = _xla_signature(sig)
+            if xsig is None:
+                continue
+            generic, one, two = compiler.make_kernel(BACKEND, prim, np_fn)
+            if prim in binary and len(xsig) == 2 and not isinstance(xsig[-1], list):
+                fn = two
+            elif len(xsig) == 1 and not isinstance(xsig[0], list) and prim.name != "iota":
+                fn = one
+            else:
+                fn = generic
+            register_impl(prim, xsig, fn)
+
+
+_register_kernels()
+
+
+def _load_numpy_backend():
+    # NumPy buffers reach this backend (graph constants, host kernels, mixing errors): the
+    # registry must know whose they are
+    from tensorlib._src.backend import get_backend
+
+    get_backend("numpy")
+
+
+_load_numpy_backend()

@@ -1,0 +1,123 @@
+"""Lowerings of control flow (cond, while_loop, scan), jit calls and custom-derivative calls.
+
+Staged control flow carries its sub-functions as ``GraphFn`` params: a graph plus the rule
+mapping the equation's trailing operands (captured values) to the graph's extra inputs. A
+region reads values of the enclosing function directly (StableHLO allows implicit capture in
+``case`` and ``while`` regions), so captured values need not travel through the loop carry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tensorlib.backends.xla_backend.lowering import lower_graph, register
+
+from tensorlib._src import dtypes
+from tensorlib._src.api import stop_gradient_p
+from tensorlib._src.control_flow import cond_p, scan_p, while_p
+from tensorlib._src.transforms.ad import custom_jvp_call_p, custom_vjp_call_p
+from tensorlib._src.transforms.jit import jit_call_p
+
+
+def call_graphfn(em, gfn, args):
+    """Emit a GraphFn applied to ``args`` = (own operands..., captured operands...)."""
+    own = list(args[:gfn.n_args])
+    caps = args[gfn.n_args:]
+    return lower_graph(em, gfn.graph, own + [caps[i] for i in gfn.cap_index])
+
+
+@register(cond_p)
+def _cond_lower(em, args, outs, *, branches):
+    index, *ops = args
+    n = len(branches)
+    if n == 1:
+        return call_graphfn(em, branches[0], ops)
+    # tensorlib clamps the index; stablehlo.case would run the last branch for negatives
+    idx = em.convert(index, np.int32)
+    idx = em.op1("stablehlo.clamp", [em.const(0, np.int32), idx, em.const(n - 1, np.int32)],
+                 (), np.int32)
+    regions = [em.region([], lambda sub, _a, b=b: call_graphfn(sub, b, ops)) for b in branches]
+    return em.op("stablehlo.case", [idx], [(a.shape, a.dtype) for a in outs], "", regions)
+
+
+@register(while_p)
+def _while_lower(em, args, outs, *, cond_fun, body_fun, n_caps):
+    n = len(args) - n_caps
+    carry, caps = list(args[:n]), list(args[n:])
+    types = [(v.shape, v.dtype) for v in carry]
+    cond = em.region(types, lambda sub, a: call_graphfn(sub, cond_fun, list(a) + caps))
+    body = em.region(types, lambda sub, a: call_graphfn(sub, body_fun, list(a) + caps))
+    if not carry:
+        return []
+    return em.op("stablehlo.while", carry, types, "", [cond, body])
+
+
+@register(scan_p)
+def _scan_lower(em, args, outs, *, f, n_carry, n_xs, length, reverse, y_avals):
+    carry = list(args[:n_carry])
+    xs = list(args[n_carry:n_carry + n_xs])
+    caps = list(args[n_carry + n_xs:])
+    y_outs = outs[n_carry:]
+    if length == 0:
+        return carry + [em.full(0, a.shape, a.dtype) for a in y_outs]
+    ys0 = [em.full(0, a.shape, a.dtype) for a in y_outs]
+    i0 = em.const(0, np.int32)
+    init = [i0] + carry + ys0
+    types = [(v.shape, v.dtype) for v in init]
+
+    def cond(sub, a):
+        return [sub.compare(a[0], sub.const(length, np.int32), "LT")]
+
+    def body(sub, a):
+        i, c, ys = a[0], a[1:1 + n_carry], a[1 + n_carry:]
+        pos = sub.bin("stablehlo.subtract", sub.const(length - 1, np.int32), i) if reverse \
+            else i
+        zero = sub.const(0, np.int32)
+        x_i = []
+        for x in xs:
+            starts = [pos] + [zero] * (x.ndim - 1)
+            sl = sub.op1("stablehlo.dynamic_slice", [x, *starts], (1,) + x.shape[1:], x.dtype,
+                         f"slice_sizes = array<i64: {', '.join(map(str, (1,) + x.shape[1:]))}>")
+            x_i.append(sub.reshape(sl, x.shape[1:]))
+        res = call_graphfn(sub, f, c + x_i + caps)
+        new_c, y = res[:n_carry], res[n_carry:]
+        new_ys = []
+        for buf, v in zip(ys, y, strict=True):
+            upd = sub.reshape(v, (1,) + v.shape)
+            starts = [pos] + [zero] * v.ndim
+            new_ys.append(sub.op1("stablehlo.dynamic_update_slice", [buf, upd, *starts],
+                                  buf.shape, buf.dtype))
+        nxt = sub.bin("stablehlo.add", i, sub.const(1, np.int32))
+        return [nxt] + list(new_c) + new_ys
+
+    res = em.op("stablehlo.while", init, types, "", [em.region(types, cond),
+                                                        em.region(types, body)])
+    return res[1:]
+
+
+@register(jit_call_p)
+def _jit_call_lower(em, args, outs, *, exe, name):
+    return lower_graph(em, exe.graph, list(args))
+
+
+@register(custom_vjp_call_p)
+def _custom_vjp_lower(em, args, outs, *, fun, fwd, bwd):
+    return call_graphfn(em, fun, list(args))
+
+
+@register(custom_jvp_call_p)
+def _custom_jvp_lower(em, args, outs, *, fun, jvp):
+    return call_graphfn(em, fun, list(args))
+
+
+@register(stop_gradient_p)
+def _stop_gradient_lower(em, args, outs):
+    return args[0]
+
+
+def _no_dtype_issue(params, avals):
+    return all(a.dtype != dtypes.float0 for a in avals)
+
+
+for _r in (_cond_lower, _while_lower, _scan_lower, _jit_call_lower, _custom_vjp_lower,
+           _custom_jvp_lower):
+    _r.can_lower = _no_dtype_issue

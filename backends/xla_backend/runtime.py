@@ -1,0 +1,200 @@
+"""The one module that calls into jaxlib: client, transfers, compile, execute, serialize.
+
+Everything here is jaxlib's *private* API (``jaxlib.xla_client`` and ``jaxlib._jax`` are not
+covered by JAX's compatibility policy), so it lives in one file and the version is checked at
+import: a jaxlib upgrade touches this module only. Facts it relies on were measured with
+jaxlib 0.10.2 (``shared/notes/xla-client.md``):
+
+- host -> device goes through ``batched_device_put`` with ``IMMUTABLE_ONLY_DURING_CALL``:
+  the dlpack route *aliases* 64-byte-aligned NumPy memory even with ``copy=True``, and in a
+  jaxlib-only install it retries ``import jax`` on every call;
+- results are built by ``consume_with_handlers`` with ``array_result_handler`` over our own
+  aval object. ``disassemble_into_single_device_arrays`` would import ``jax.core`` (0.4 s and
+  JAX's global config) to build JAX avals: with handlers jax is never imported by us;
+- ``execute_sharded`` checks only byte sizes, so :class:`Executable` checks shapes and dtypes;
+- device -> host returns a read-only zero-copy view.
+
+The ``jaxlib`` array type has no ``shape``/``dtype`` unless JAX is imported (JAX grafts them
+on), so the backend wraps it (``XlaBuffer`` in ``__init__``) and this module passes avals
+explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+
+import numpy as np
+
+# XLA prints INFO lines for every client unless told otherwise before it loads (jax sets the
+# same default).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+try:
+    import jaxlib
+    from jaxlib import _jax
+    from jaxlib import xla_client as xc
+except ImportError as e:  # pragma: no cover - guarded by the backend registry
+    raise ImportError("the xla backend needs jaxlib: pip install 'jaxlib==0.10.*'") from e
+
+SUPPORTED_SERIES = "0.10."
+JAXLIB_VERSION = getattr(jaxlib, "__version__", None) or jaxlib.version.__version__
+XLA_CLIENT_VERSION = getattr(xc, "_version", None)
+
+if not JAXLIB_VERSION.startswith(SUPPORTED_SERIES):
+    raise ImportError(
+        f"tensorlib's xla backend needs jaxlib {SUPPORTED_SERIES}x (it uses jaxlib's private "
+        f"XLA client API, which changes between releases), but jaxlib {JAXLIB_VERSION} is "
+        f"installed. Install a supported version with: pip install 'jaxlib=={SUPPORTED_SERIES}*'"
+    )
+
+class Aval:
+    """The minimal abstract value jaxlib's C++ wants (shape, dtype, weak_type, ndim)."""
+
+    __slots__ = ("shape", "dtype", "weak_type", "ndim")
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = False
+        self.ndim = len(self.shape)
+
+
+class _Sharding(xc.SingleDeviceSharding):
+    # jax grafts these onto the C++ class at import; without jax the subclass provides them
+    memory_kind = None
+
+    def _to_xla_hlo_sharding(self, ndim):
+        return xc.HloSharding.replicate()
+
+
+_SEM = xc.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
+
+
+class _Capsule:
+    """What ``numpy.from_dlpack`` wants around a DLPack capsule of a CPU buffer."""
+
+    __slots__ = ("capsule",)
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU
+
+
+def _install_x64_state():
+    # batched_device_put reads a global x64 state that jax installs at import. Without jax we
+    # install one; with jax already imported its own state stays (we never change jax's flag).
+    # A later ``import jax`` replaces ours, which is fine: we pass enable_x64 explicitly.
+    if sys.modules.get("jax") is None:
+        _jax.jax_jit.set_enable_x64_state(_jax.config.Config("jax_enable_x64", True))
+
+
+def num_cpu_devices() -> int:
+    """``--xla_force_host_platform_device_count`` in XLA_FLAGS, else TENSORLIB_NUM_CPU_DEVICES."""
+    m = re.search(r"--xla_force_host_platform_device_count[= ](\d+)",
+                  os.environ.get("XLA_FLAGS", ""))
+    if m:
+        return max(int(m.group(1)), 1)
+    n = os.environ.get("TENSORLIB_NUM_CPU_DEVICES", "").strip()
+    return max(int(n), 1) if n else 1
+
+
+class Runtime:
+    """One XLA CPU client per process and the per-device helpers around it."""
+
+    def __init__(self, num_devices=None):
+        _install_x64_state()
+        self.client = xc.make_cpu_client(num_devices=num_devices or num_cpu_devices())
+        self.devices = list(self.client.devices())
+        self._shardings = {d.id: _Sharding(d) for d in self.devices}
+        self._device_lists = {d.id: xc.DeviceList((d,)) for d in self.devices}
+        self.platform = self.client.platform
+
+    # ---- transfers -------------------------------------------------------------------------
+    def put(self, x: np.ndarray, device):
+        """A device copy of the NumPy array ``x`` (never aliases ``x``'s memory)."""
+        return xc.batched_device_put(Aval(x.shape, x.dtype), self._shardings[device.id], [x],
+                                     [device], True, False, _SEM, True)
+
+    @staticmethod
+    def get(arr) -> np.ndarray:
+        """The host value of a device array: a read-only zero-copy view on CPU.
+
+        Through DLPack: ``_single_device_array_to_np_array_did_copy`` would import jax (when
+        installed) on first use. DLPack has no bfloat16: the backend bitcasts those first.
+        """
+        arr.block_until_ready()
+        return np.from_dlpack(_Capsule(_jax.buffer_to_dlpack_managed_tensor(arr)))
+
+    @staticmethod
+    def block(arr):
+        arr.block_until_ready()
+
+    @staticmethod
+    def block_all(arrs):
+        _jax.batched_block_until_ready(list(arrs))
+
+    # ---- compile ---------------------------------------------------------------------------
+    @staticmethod
+    def compile_options(cheap: bool, device):
+        opts = xc.CompileOptions()
+        # without an explicit assignment XLA runs on device 0 whatever the DeviceList says
+        opts.device_assignment = xc.DeviceAssignment.create(np.array([[device.id]], np.int32))
+        if cheap:
+            # single-op executables: halves XLA's compile time (measured), and one op has
+            # nothing for the expensive passes to fuse
+            dbg = opts.executable_build_options.debug_options
+            dbg.xla_llvm_disable_expensive_passes = True
+        return opts
+
+    def compile(self, text: str, device, cheap: bool = False):
+        return self.client.compile_and_load(text, self._device_lists[device.id],
+                                            self.compile_options(cheap, device))
+
+    def serialize(self, exe) -> bytes:
+        return self.client.serialize_executable(exe)
+
+    def deserialize(self, blob: bytes, device, cheap: bool = False):
+        """A serialized executable, loaded for ``device`` (whichever device it was built for)."""
+        return self.client.deserialize_executable(blob, self._device_lists[device.id],
+                                                  self.compile_options(cheap, device))
+
+    def result_handlers(self, out_avals, device):
+        sh = self._shardings[device.id]
+        return [_jax.array_result_handler(Aval(a.shape, a.dtype), sh, True, True)
+                for a in out_avals]
+
+    # ---- execute ---------------------------------------------------------------------------
+    def runner(self, exe, out_avals, device):
+        """``run(device_arrays) -> device_arrays``: ``exe`` with its outputs' handlers bound."""
+        handlers = self.result_handlers(out_avals, device)
+        execute = exe.execute_sharded
+
+        def run(arrs):
+            return execute(arrs).consume_with_handlers(handlers)
+
+        return run
+
+
+def cache_fingerprint() -> str:
+    """What a serialized executable depends on besides its module text."""
+    parts = [JAXLIB_VERSION, str(XLA_CLIENT_VERSION), sys.platform]
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "model name", "Features", "CPU part")):
+                    parts.append(line.strip())
+                    if len(parts) > 6:
+                        break
+    except OSError:
+        import platform
+
+        parts.append(platform.machine() + platform.processor())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
