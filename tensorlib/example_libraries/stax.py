@@ -79,31 +79,39 @@ def Dense(out_dim, W_init=glorot_normal(), b_init=normal()):
 
 
 
-def GeneralConv(dimension_numbers, out_chan, filter_shape, strides=None, padding="VALID",
-                W_init=None, b_init=normal(1e-6)):
-    """Convolution layer in the layout ``dimension_numbers`` (three strings, e.g.
-    ``('NHWC', 'HWIO', 'NHWC')``); the bias has size ``out_chan`` along the output's ``C``."""
+def _conv_layer(dimension_numbers, out_chan, filter_shape, W_init, b_init, out_shape, apply):
+    """init/apply of a conv-like layer: kernel laid out by ``rhs_spec``, bias along ``C``."""
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    one = (1,) * len(filter_shape)
-    strides = strides or one
     W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
 
     def init_fun(rng, input_shape):
         filter_iter = iter(filter_shape)
         kernel_shape = [out_chan if c == "O" else input_shape[lhs_spec.index("C")] if c == "I"
                         else next(filter_iter) for c in rhs_spec]
-        output_shape = _conv.conv_general_shape_tuple(input_shape, kernel_shape, strides,
-                                                      padding, dimension_numbers)
+        output_shape = out_shape(input_shape, kernel_shape)
         bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
         k1, k2 = _random().split(rng)
         return output_shape, (W_init(k1, kernel_shape), b_init(k2, bias_shape))
 
     def apply_fun(params, inputs, **kwargs):
         W, b = params
-        return _conv.conv_general_dilated(inputs, W, strides, padding, one, one,
-                                          dimension_numbers=dimension_numbers) + b
+        return apply(inputs, W) + b
 
     return init_fun, apply_fun
+
+
+def GeneralConv(dimension_numbers, out_chan, filter_shape, strides=None, padding="VALID",
+                W_init=None, b_init=normal(1e-6)):
+    """Convolution layer in the layout ``dimension_numbers`` (three strings, e.g.
+    ``('NHWC', 'HWIO', 'NHWC')``); the bias has size ``out_chan`` along the output's ``C``."""
+    one = (1,) * len(filter_shape)
+    strides = strides or one
+    return _conv_layer(
+        dimension_numbers, out_chan, filter_shape, W_init, b_init,
+        lambda in_shape, k_shape: _conv.conv_general_shape_tuple(
+            in_shape, k_shape, strides, padding, dimension_numbers),
+        lambda x, W: _conv.conv_general_dilated(x, W, strides, padding, one, one,
+                                                dimension_numbers=dimension_numbers))
 
 
 Conv = functools.partial(GeneralConv, ("NHWC", "HWIO", "NHWC"))
@@ -112,27 +120,13 @@ Conv = functools.partial(GeneralConv, ("NHWC", "HWIO", "NHWC"))
 def GeneralConvTranspose(dimension_numbers, out_chan, filter_shape, strides=None,
                          padding="VALID", W_init=None, b_init=normal(1e-6)):
     """Transposed-convolution layer (``lax.conv_transpose``) in ``dimension_numbers``."""
-    lhs_spec, rhs_spec, out_spec = dimension_numbers
-    one = (1,) * len(filter_shape)
-    strides = strides or one
-    W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
-
-    def init_fun(rng, input_shape):
-        filter_iter = iter(filter_shape)
-        kernel_shape = [out_chan if c == "O" else input_shape[lhs_spec.index("C")] if c == "I"
-                        else next(filter_iter) for c in rhs_spec]
-        output_shape = _conv.conv_transpose_shape_tuple(input_shape, kernel_shape, strides,
-                                                        padding, dimension_numbers)
-        bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
-        k1, k2 = _random().split(rng)
-        return output_shape, (W_init(k1, kernel_shape), b_init(k2, bias_shape))
-
-    def apply_fun(params, inputs, **kwargs):
-        W, b = params
-        return _conv.conv_transpose(inputs, W, strides, padding,
-                                    dimension_numbers=dimension_numbers) + b
-
-    return init_fun, apply_fun
+    strides = strides or (1,) * len(filter_shape)
+    return _conv_layer(
+        dimension_numbers, out_chan, filter_shape, W_init, b_init,
+        lambda in_shape, k_shape: _conv.conv_transpose_shape_tuple(
+            in_shape, k_shape, strides, padding, dimension_numbers),
+        lambda x, W: _conv.conv_transpose(x, W, strides, padding,
+                                          dimension_numbers=dimension_numbers))
 
 
 Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))

@@ -35,7 +35,7 @@ from tensorlib._src.core import (
     get_aval,
 )
 from tensorlib._src.ops import elementwise as ew
-from tensorlib._src.ops.elementwise import add, convert_element_type, full, zeros_like
+from tensorlib._src.ops.elementwise import convert_element_type, full, zeros_like
 from tensorlib._src.ops.index import gather, scatter
 from tensorlib._src.ops.shape import broadcast_in_dim, def_linear, pad, reshape, rev, transpose
 from tensorlib._src.ops.shape import slice as slice_op
@@ -403,16 +403,7 @@ def _conv_general_dilated_shape(lhs, rhs, *, window_strides, padding, lhs_dilati
     return AbstractArray(shape, dt, lhs.weak_type and rhs.weak_type)
 
 
-@def_jvp(conv_general_dilated_p)
-def _conv_general_dilated_jvp(primals, tangents, **params):
-    x, y = primals
-    tx, ty = tangents
-    out = conv_general_dilated_p.bind(x, y, **params)
-    t = None if tx is None else conv_general_dilated_p.bind(tx, y, **params)
-    if ty is not None:
-        t2 = conv_general_dilated_p.bind(x, ty, **params)
-        t = t2 if t is None else add(t, t2)
-    return out, t
+ew.def_bilinear_jvp(conv_general_dilated_p)
 
 
 def _reshape_axis_into(src, dst, x):

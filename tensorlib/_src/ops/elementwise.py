@@ -588,15 +588,22 @@ def _sub_vjp(ct, out, x, y):
     return ct, neg(ct)
 
 
-@def_jvp(mul_p)
-def _mul_jvp(primals, tangents):
-    x, y = primals
-    tx, ty = tangents
-    out = mul(x, y)
-    t = None if tx is None else mul(tx, y)
-    if ty is not None:
-        t = mul(x, ty) if t is None else add(t, mul(x, ty))
-    return out, t
+def def_bilinear_jvp(prim):
+    """JVP of a product-like ``f(x, y)`` linear in each operand: ``f(tx, y) + f(x, ty)``."""
+
+    @def_jvp(prim)
+    def _jvp(primals, tangents, **params):
+        x, y = primals
+        tx, ty = tangents
+        out = prim.bind(x, y, **params)
+        t = None if tx is None else prim.bind(tx, y, **params)
+        if ty is not None:
+            t2 = prim.bind(x, ty, **params)
+            t = t2 if t is None else add(t, t2)
+        return out, t
+
+
+def_bilinear_jvp(mul_p)
 
 
 @def_vjp(mul_p, wants_mask=True)

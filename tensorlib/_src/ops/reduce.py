@@ -10,6 +10,7 @@ from tensorlib._src.ops.elementwise import (
     add,
     bitwise_and,
     convert_element_type,
+    def_bilinear_jvp,
     div,
     eq,
     full_like,
@@ -346,16 +347,7 @@ def _dot_general_shape(x, y, *, dimension_numbers, preferred_element_type):
     return AbstractArray(tuple(shape), dt, x.weak_type and y.weak_type)
 
 
-@def_jvp(dot_general_p)
-def _dot_general_jvp(primals, tangents, **params):
-    x, y = primals
-    tx, ty = tangents
-    out = dot_general_p.bind(x, y, **params)
-    t = None if tx is None else dot_general_p.bind(tx, y, **params)
-    if ty is not None:
-        t2 = dot_general_p.bind(x, ty, **params)
-        t = t2 if t is None else add(t, t2)
-    return out, t
+def_bilinear_jvp(dot_general_p)
 
 
 def _dot_transpose_lhs(ct, x, y, dimension_numbers, swap_ans=False):

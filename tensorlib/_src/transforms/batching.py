@@ -88,6 +88,15 @@ def bdim_at_front(x, bdim, size):
     return moveaxis_to(x, bdim, 0)
 
 
+def index_along(x, axis, i):
+    """Element ``i`` of ``x`` along ``axis`` (that axis removed), from slice and reshape."""
+    from tensorlib._src.ops.shape import reshape, slice_in_dim
+
+    shape = get_aval(x).shape
+    return reshape(slice_in_dim(x, i, i + 1, axis=axis),
+                   tuple(n for d, n in enumerate(shape) if d != axis))
+
+
 def _canon_axis(ax, ndim, what):
     if ax is None:
         return None

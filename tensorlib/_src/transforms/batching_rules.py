@@ -14,7 +14,7 @@ from tensorlib._src.ops import index as ix
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
 from tensorlib._src.rules import batch_rules, def_batch
-from tensorlib._src.transforms.batching import bdim_at_front, moveaxis_to
+from tensorlib._src.transforms.batching import bdim_at_front, index_along, moveaxis_to
 
 
 def _ndim(x):
@@ -131,7 +131,7 @@ def _loop_batch(prim):
 
         lanes = []
         for i in range(info.size):
-            args = [v if b is None else _index_lane(v, b, i) for v, b in zip(vals, bdims)]
+            args = [v if b is None else index_along(v, b, i) for v, b in zip(vals, bdims)]
             lanes.append(prim.bind(*args, **params))
         if prim.multiple_results:
             return [stack([lane[k] for lane in lanes]) for k in range(len(lanes[0]))], \
@@ -139,16 +139,6 @@ def _loop_batch(prim):
         return stack(lanes), 0
 
     return rule
-
-
-def _index_lane(v, bdim, i):
-    aval = get_aval(v)
-    start = [0] * aval.ndim
-    limit = list(aval.shape)
-    start[bdim], limit[bdim] = i, i + 1
-    s = sh.slice_p.bind(v, start_indices=tuple(start), limit_indices=tuple(limit), strides=None)
-    return sh.reshape_p.bind(s, new_sizes=tuple(n for d, n in enumerate(aval.shape)
-                                                 if d != bdim))
 
 
 @def_batch(sh.dynamic_slice_p)

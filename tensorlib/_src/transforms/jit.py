@@ -78,6 +78,13 @@ def _hashable_static(v, i):
     return v
 
 
+def _fast_key(args):
+    """Cache key of the cached-call fast path: buffer type, shape, dtype, weak type per argument,
+    plus the backend setting and the x64 flag (AttributeError unless all are plain Arrays)."""
+    return (tuple([(a._buf.__class__, a._buf.shape, a._buf.dtype, a._weak) for a in args]),
+            core._current[0], config.enable_x64)
+
+
 def _backend_of_args(flat):
     """Compile for the backend the arguments live on (the current one if none is concrete)."""
     for x in flat:
@@ -178,19 +185,17 @@ class JitFunction:
             # The hot path of a cached eager call with plain array arguments: one dict lookup
             # keyed by the buffers' shapes and dtypes, no pytree flattening.
             try:
-                key = tuple([(a._buf.__class__, a._buf.shape, a._buf.dtype, a._weak)
-                             for a in args])
-            except AttributeError:
+                key = _fast_key(args)
+            except AttributeError:  # not all plain arrays: the general path below
                 key = None
             if key is not None:
-                entry = self._fast.get((key, core._current[0], config.enable_x64))
+                entry = self._fast.get(key)
                 if entry is not None and not config.debug_nans:
                     return tree_unflatten(entry.out_tree, entry.exe.run(*args))
         entry, flat = self._entry(args, kwargs)
         if (not kwargs and entry.cacheable and self._fast_ok and len(flat) == len(args)
                 and all(type(a) is Array and b is a for a, b in zip(args, flat))):
-            self._fast[(tuple((a._buf.__class__, a._buf.shape, a._buf.dtype, a._weak)
-                              for a in args), core._current[0], config.enable_x64)] = entry
+            self._fast[_fast_key(args)] = entry
         outs = jit_call_p.bind(*flat, *entry.captured, exe=entry.exe,
                                name=getattr(self.fun, "__name__", "fun"))
         if config.debug_nans and _has_nan(outs):

@@ -24,7 +24,12 @@ from tensorlib._src.config import config
 from tensorlib._src.core import Array, Tracer, get_aval
 from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.ops import shape as sh
-from tensorlib._src.transforms.batching import _broadcast_prefix, _canon_axis, vmap
+from tensorlib._src.transforms.batching import (
+    _broadcast_prefix,
+    _canon_axis,
+    index_along,
+    vmap,
+)
 from tensorlib._src.transforms.jit import compile_graph
 from tensorlib._src.transforms.staging import trace_to_graph
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
@@ -171,7 +176,7 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
             exe = compile_graph(closed.graph, core.current_backend())
             entry = cache[key] = (exe, box[-1])
         exe, out_tree = entry
-        shards = [[x if a is None else _take(x, a, i) for x, a in zip(flat, axes)]
+        shards = [[x if a is None else index_along(x, a, i) for x, a in zip(flat, axes)]
                   for i in range(size)]
         per_dev = _run_spmd(exe, shards, name, size)
         out_leaves = []
@@ -191,12 +196,6 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
 
     pmapped._cache = cache
     return pmapped
-
-
-def _take(x, axis, i):
-    aval = get_aval(x)
-    s = sh.slice_in_dim(x, i, i + 1, axis=axis)
-    return sh.reshape(s, tuple(n for d, n in enumerate(aval.shape) if d != axis))
 
 
 def _size(flat, axes):
