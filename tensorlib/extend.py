@@ -10,7 +10,7 @@ Examples
 >>> _ = def_nondiff(double_p)
 >>> _ = register_impl(double_p, (np.ndarray,), lambda x: x * 2)
 >>> double_p.bind(tnp.ones(2))
-Array([2., 2.], dtype=float32, backend=numpy)
+Array([2., 2.], dtype=float32)
 """
 
 from tensorlib._src.core import AbstractArray, Primitive

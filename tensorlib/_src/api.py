@@ -75,7 +75,7 @@ def vjp(fun, *primals, has_aux=False):
     >>> import tensorlib as tl, tensorlib.numpy as tnp
     >>> y, pullback = tl.vjp(tnp.sin, 0.0)
     >>> pullback(tnp.float32(1.0))
-    (Array(1., dtype=float32, backend=numpy),)
+    (Array(1., dtype=float32),)
     """
     flat_in, in_tree = tree_flatten(list(primals))
     flat_in = [_as_array(x) for x in flat_in]
@@ -119,7 +119,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
     --------
     >>> import tensorlib as tl, tensorlib.numpy as tnp
     >>> tl.value_and_grad(lambda x: (x ** 2).sum())(tnp.array([1.0, 2.0]))[1]
-    Array([2., 4.], dtype=float32, backend=numpy)
+    Array([2., 4.], dtype=float32)
     """
 
     @functools.wraps(fun)
@@ -170,8 +170,8 @@ def grad(fun, argnums=0, has_aux=False, allow_int=False):
     Examples
     --------
     >>> import tensorlib as tl
-    >>> tl.grad(lambda x: x ** 3)(2.0)
-    Array(12., dtype=float32, backend=numpy)
+    >>> tl.grad(lambda x: x ** 3)(2.0)  # a Python float is weakly typed, as in JAX
+    Array(12., dtype=float32, weak_type=True)
     """
     vg = value_and_grad(fun, argnums, has_aux, allow_int)
 
@@ -192,7 +192,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     --------
     >>> import tensorlib as tl, tensorlib.numpy as tnp
     >>> tl.jvp(tnp.sin, (0.0,), (1.0,))[1]
-    Array(1., dtype=float32, backend=numpy)
+    Array(1., dtype=float32, weak_type=True)
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples or lists of arguments")

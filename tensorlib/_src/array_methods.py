@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array, Tracer
+from tensorlib._src.core import Array, Tracer, current_backend
 from tensorlib._src.numpy import creation, indexing, products, reductions, shape_ops, ufuncs
 from tensorlib._src.numpy import sorting
 from tensorlib._src.numpy.promotion import asarray
@@ -39,7 +39,11 @@ def __repr__(self):
     x = np.asarray(c.to_numpy())
     body = np.array2string(x, separator=", ", prefix="Array(")
     weak = ", weak_type=True" if c._weak else ""
-    return f"Array({body}, dtype={x.dtype.name}{weak}, backend={c.backend.name})"
+    # As JAX prints it; the backend is named only when it is not the default one, so the same
+    # program prints the same thing on every backend.
+    b = c.backend
+    where = "" if b is current_backend() else f", backend={b.name}"
+    return f"Array({body}, dtype={x.dtype.name}{weak}{where})"
 
 
 def __str__(self):

@@ -47,7 +47,7 @@ def identity(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.identity([1.0, -2.0])
-    Array([ 1., -2.], dtype=float32, backend=numpy)
+    Array([ 1., -2.], dtype=float32)
     """
     return asarray(x)
 
@@ -63,7 +63,7 @@ def relu(x):
     --------
     >>> import tensorlib as tl, tensorlib.nn as nn, tensorlib.numpy as tnp
     >>> nn.relu(tnp.asarray([-1.0, 0.0, 2.0]))
-    Array([0., 0., 2.], dtype=float32, backend=numpy)
+    Array([0., 0., 2.], dtype=float32)
     >>> float(tl.grad(nn.relu)(0.0))
     0.0
     """
@@ -89,7 +89,7 @@ def relu6(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.relu6([-1.0, 3.0, 7.0])
-    Array([0., 3., 6.], dtype=float32, backend=numpy)
+    Array([0., 3., 6.], dtype=float32)
     """
     return _relu6(asarray(x))
 
@@ -114,7 +114,7 @@ def leaky_relu(x, negative_slope=1e-2):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.leaky_relu([-2.0, 3.0], negative_slope=0.5)
-    Array([-1.,  3.], dtype=float32, backend=numpy)
+    Array([-1.,  3.], dtype=float32)
     """
     x = asarray(x)
     return uf.where(uf.greater_equal(x, 0), x, uf.multiply(negative_slope, x))
@@ -127,7 +127,7 @@ def hard_tanh(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.hard_tanh([-3.0, 0.5, 2.0])
-    Array([-1. ,  0.5,  1. ], dtype=float32, backend=numpy)
+    Array([-1. ,  0.5,  1. ], dtype=float32)
     """
     x = asarray(x)
     return uf.where(uf.greater(x, 1), 1, uf.where(uf.less(x, -1), -1, x))
@@ -140,7 +140,7 @@ def hard_sigmoid(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.hard_sigmoid([0.0])
-    Array([0.5], dtype=float32, backend=numpy)
+    Array([0.5], dtype=float32)
     """
     return uf.true_divide(relu6(uf.add(asarray(x), 3.0)), 6.0)
 
@@ -152,7 +152,7 @@ def hard_silu(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.hard_silu([3.0])
-    Array([3.], dtype=float32, backend=numpy)
+    Array([3.], dtype=float32)
     """
     x = asarray(x)
     return uf.multiply(x, hard_sigmoid(x))
@@ -172,7 +172,7 @@ def sigmoid(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.sigmoid([0.0])
-    Array([0.5], dtype=float32, backend=numpy)
+    Array([0.5], dtype=float32)
     """
     return ew.logistic(_inexact("sigmoid", x))
 
@@ -186,7 +186,7 @@ def softplus(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.softplus([0.0, 100.0])
-    Array([  0.6931472, 100.       ], dtype=float32, backend=numpy)
+    Array([  0.6931472, 100.       ], dtype=float32)
     """
     x = _inexact("softplus", x)
     # Not logaddexp(x, 0): the max/abs form has the right derivative at x == 0.
@@ -200,7 +200,7 @@ def log_sigmoid(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.log_sigmoid([0.0])
-    Array([-0.6931472], dtype=float32, backend=numpy)
+    Array([-0.6931472], dtype=float32)
     """
     return uf.negative(softplus(uf.negative(_inexact("log_sigmoid", x))))
 
@@ -212,7 +212,7 @@ def silu(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.silu([0.0])
-    Array([0.], dtype=float32, backend=numpy)
+    Array([0.], dtype=float32)
     """
     x = _inexact("silu", x)
     return uf.multiply(x, sigmoid(x))
@@ -228,7 +228,7 @@ def soft_sign(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.soft_sign([1.0])
-    Array([0.5], dtype=float32, backend=numpy)
+    Array([0.5], dtype=float32)
     """
     x = _inexact("soft_sign", x)
     return uf.true_divide(x, uf.add(uf.absolute(x), 1))
@@ -241,7 +241,7 @@ def squareplus(x, b=4):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.squareplus([0.0])
-    Array([1.], dtype=float32, backend=numpy)
+    Array([1.], dtype=float32)
     """
     x = _inexact("squareplus", x)
     return uf.true_divide(uf.add(x, uf.sqrt(uf.add(uf.square(x), b))), 2)
@@ -254,7 +254,7 @@ def mish(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.mish([0.0])
-    Array([0.], dtype=float32, backend=numpy)
+    Array([0.], dtype=float32)
     """
     x = _inexact("mish", x)
     return uf.multiply(x, uf.tanh(softplus(x)))
@@ -267,7 +267,7 @@ def elu(x, alpha=1.0):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.elu([1.0, 0.0])
-    Array([1., 0.], dtype=float32, backend=numpy)
+    Array([1., 0.], dtype=float32)
     """
     x = _inexact("elu", x)
     pos = uf.greater(x, 0)
@@ -284,7 +284,7 @@ def celu(x, alpha=1.0):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.celu([1.0, 0.0])
-    Array([1., 0.], dtype=float32, backend=numpy)
+    Array([1., 0.], dtype=float32)
     """
     x = _inexact("celu", x)
     neg = uf.true_divide(uf.minimum(x, 0.0), alpha)
@@ -302,7 +302,7 @@ def selu(x):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.selu([1.0])
-    Array([1.050701], dtype=float32, backend=numpy)
+    Array([1.050701], dtype=float32)
     """
     return uf.multiply(_SELU_SCALE, elu(x, _SELU_ALPHA))
 
@@ -317,7 +317,7 @@ def gelu(x, approximate: bool = True):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.gelu([1.0], approximate=False)
-    Array([0.8413447], dtype=float32, backend=numpy)
+    Array([0.8413447], dtype=float32)
     """
     x = _inexact("gelu", x)
     if approximate:
@@ -335,7 +335,7 @@ def glu(x, axis=-1):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.glu([2.0, 0.0])
-    Array([1.], dtype=float32, backend=numpy)
+    Array([1.], dtype=float32)
     """
     from tensorlib._src.numpy.shape_ops import split
 
@@ -361,7 +361,7 @@ def log_softmax(x, axis=-1, where=None):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.log_softmax([0.0, 0.0])
-    Array([-0.6931472, -0.6931472], dtype=float32, backend=numpy)
+    Array([-0.6931472, -0.6931472], dtype=float32)
     """
     x = _inexact("log_softmax", x)
     x_max = red.max(x, axis, keepdims=True, initial=-np.inf, where=where)
@@ -383,7 +383,7 @@ def softmax(x, axis=-1, where=None):
     --------
     >>> import tensorlib.nn as nn
     >>> nn.softmax([0.0, 0.0])
-    Array([0.5, 0.5], dtype=float32, backend=numpy)
+    Array([0.5, 0.5], dtype=float32)
     """
     return _softmax(_inexact("softmax", x), axis, where)
 
@@ -422,9 +422,9 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
     --------
     >>> import tensorlib.nn as nn
     >>> nn.logsumexp([1000.0, 1000.0])
-    Array(1000.6932, dtype=float32, backend=numpy)
+    Array(1000.6932, dtype=float32)
     >>> nn.logsumexp([0.0, 0.0], b=[1.0, -2.0], return_sign=True)
-    (Array(0., dtype=float32, backend=numpy), Array(-1., dtype=float32, backend=numpy))
+    (Array(0., dtype=float32), Array(-1., dtype=float32))
     """
     a = asarray(a)
     if where is not None:
@@ -465,7 +465,7 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, 
     --------
     >>> import tensorlib.nn as nn
     >>> nn.standardize([1.0, 3.0], epsilon=0.0)
-    Array([-1.,  1.], dtype=float32, backend=numpy)
+    Array([-1.,  1.], dtype=float32)
     """
     x = _inexact("standardize", x)
     if mean is None:
@@ -496,7 +496,7 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1) -> Array:
     >>> nn.one_hot([0, 2, 5], 3)
     Array([[1., 0., 0.],
            [0., 0., 1.],
-           [0., 0., 0.]], dtype=float32, backend=numpy)
+           [0., 0., 0.]], dtype=float32)
     """
     x = asarray(x)
     try:

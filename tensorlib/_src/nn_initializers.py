@@ -53,7 +53,7 @@ def zeros(key, shape, dtype=None):
     --------
     >>> import tensorlib.nn.initializers as init
     >>> init.zeros(None, (2,))
-    Array([0., 0.], dtype=float32, backend=numpy)
+    Array([0., 0.], dtype=float32)
     """
     return creation.zeros(_shape(shape), dtypes.default_float() if dtype is None else dtype)
 
@@ -65,7 +65,7 @@ def ones(key, shape, dtype=None):
     --------
     >>> import tensorlib.nn.initializers as init
     >>> init.ones(None, (2,))
-    Array([1., 1.], dtype=float32, backend=numpy)
+    Array([1., 1.], dtype=float32)
     """
     return creation.ones(_shape(shape), dtypes.default_float() if dtype is None else dtype)
 
@@ -77,7 +77,7 @@ def constant(value, dtype=None):
     --------
     >>> import tensorlib.nn.initializers as init
     >>> init.constant(-7.0)(None, (2,))
-    Array([-7., -7.], dtype=float32, backend=numpy)
+    Array([-7., -7.], dtype=float32)
     """
 
     def init(key, shape, dtype=dtype):

@@ -229,7 +229,7 @@ def PRNGKey(seed, *, impl=None) -> Array:
     --------
     >>> import tensorlib.random as tr
     >>> tr.PRNGKey(1701)
-    Array([   0, 1701], dtype=uint32, backend=numpy)
+    Array([   0, 1701], dtype=uint32)
     """
     return _seed("PRNGKey", seed, impl)
 
@@ -301,7 +301,7 @@ def split(key, num=2) -> Array:
     >>> import tensorlib.random as tr
     >>> tr.split(tr.PRNGKey(0), 2)
     Array([[1797259609, 2579123966],
-           [ 928981903, 3453687069]], dtype=uint32, backend=numpy)
+           [ 928981903, 3453687069]], dtype=uint32)
     """
     key = _check_key("split", key, batched=True)
     return _split(key, _canon_shape("split", num, "num"))
@@ -337,7 +337,7 @@ def fold_in(key, data) -> Array:
     --------
     >>> import tensorlib.random as tr
     >>> tr.fold_in(tr.PRNGKey(0), 4)
-    Array([2285895361,  433833334], dtype=uint32, backend=numpy)
+    Array([2285895361,  433833334], dtype=uint32)
     """
     key = _check_key("fold_in", key, batched=True)
     if isinstance(data, int):  # Python ints must fit in uint32, as in JAX
@@ -387,7 +387,7 @@ def bits(key, shape=(), dtype=None) -> Array:
     --------
     >>> import tensorlib.random as tr
     >>> tr.bits(tr.PRNGKey(1701), (3,))
-    Array([1111271205, 2679469115,  974515252], dtype=uint32, backend=numpy)
+    Array([1111271205, 2679469115,  974515252], dtype=uint32)
     """
     key = _check_key("bits", key)
     shape = _canon_shape("bits", shape)
@@ -403,7 +403,7 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> Array:
     --------
     >>> import tensorlib.random as tr
     >>> tr.uniform(tr.PRNGKey(1701), (2,))
-    Array([0.25873792, 0.6238625 ], dtype=float32, backend=numpy)
+    Array([0.25873792, 0.6238625 ], dtype=float32)
     """
     key = _check_key("uniform", key)
     shape = _canon_shape("uniform", shape)
@@ -555,7 +555,7 @@ def randint(key, shape, minval, maxval, dtype=None) -> Array:
     --------
     >>> import tensorlib.random as tr
     >>> tr.randint(tr.PRNGKey(0), (3,), 0, 8)
-    Array([5, 0, 0], dtype=int32, backend=numpy)
+    Array([5, 0, 0], dtype=int32)
     """
     key = _check_key("randint", key)
     shape = _canon_shape("randint", shape)
@@ -835,7 +835,7 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     --------
     >>> import tensorlib.random as tr
     >>> tr.permutation(tr.PRNGKey(0), 5)
-    Array([0, 1, 4, 3, 2], dtype=int32, backend=numpy)
+    Array([0, 1, 4, 3, 2], dtype=int32)
     """
     from tensorlib._src.numpy.creation import arange
     from tensorlib._src.numpy.indexing import take

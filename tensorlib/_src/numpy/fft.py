@@ -144,7 +144,7 @@ def fft(a, n=None, axis=-1, norm=None):
     >>> import tensorlib.numpy as tnp
     >>> import tensorlib.numpy.fft
     >>> tnp.fft.fft(tnp.asarray([1.0, 0.0, 0.0, 0.0]))
-    Array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j], dtype=complex64, backend=numpy)
+    Array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j], dtype=complex64)
     """
     return _fftn(a, None if n is None else [n], [axis], norm, "FFT", "fft")
 

@@ -128,7 +128,7 @@ def cholesky(a, *, upper=False, symmetrize_input=True):
     >>> import tensorlib.numpy.linalg
     >>> tnp.linalg.cholesky(tnp.asarray([[4.0, 2.0], [2.0, 5.0]]))
     Array([[2., 0.],
-           [1., 2.]], dtype=float32, backend=numpy)
+           [1., 2.]], dtype=float32)
     """
     L = la.cholesky(_matrix("cholesky", a, True), symmetrize_input=symmetrize_input)
     return _H(L) if upper else L
@@ -490,7 +490,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     >>> import tensorlib.numpy as tnp
     >>> import tensorlib.numpy.linalg
     >>> tnp.linalg.norm(tnp.asarray([3.0, 4.0]))
-    Array(5., dtype=float32, backend=numpy)
+    Array(5., dtype=float32)
     """
     x = _inexact(x)
     if axis is None:

@@ -110,7 +110,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     --------
     >>> import tensorlib.numpy as tnp
     >>> tnp.quantile(tnp.asarray([1.0, 2.0, 3.0, 4.0]), 0.5)
-    Array(2.5, dtype=float32, backend=numpy)
+    Array(2.5, dtype=float32)
     """
     method = interpolation or method
     return _quantile("quantile", a, q, axis, method, keepdims, False)

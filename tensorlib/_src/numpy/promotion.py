@@ -22,7 +22,7 @@ def asarray(a, dtype=None, copy=None, *, device=None) -> Array:
     --------
     >>> import tensorlib.numpy as tnp
     >>> tnp.asarray([1, 2, 3])
-    Array([1, 2, 3], dtype=int32, backend=numpy)
+    Array([1, 2, 3], dtype=int32)
     """
     if isinstance(a, Array):
         if dtype is not None and np.dtype(dtype) != a.dtype:

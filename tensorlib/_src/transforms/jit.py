@@ -233,7 +233,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
     >>> import tensorlib as tl, tensorlib.numpy as tnp
     >>> f = tl.jit(lambda x: tnp.sin(x) * 2)
     >>> f(tnp.zeros(2))
-    Array([0., 0.], dtype=float32, backend=numpy)
+    Array([0., 0.], dtype=float32)
     """
     if fun is None:
         return lambda f: JitFunction(f, static_argnums, static_argnames, donate_argnums)
