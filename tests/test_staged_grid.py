@@ -59,3 +59,38 @@ def test_vmap_matches_loop(rec, shapes, dtype, with_x64, request):
     if not shapes:
         pytest.skip(f"{rec.name}: takes no array arguments")
     _eager_and(_vmap_two_lanes, rec, shapes, dtype, with_x64, request)
+
+
+def _pmap_params():
+    """One parameter set per record (its first shape group, its first 32-bit dtype): pmap
+    compiles a program per signature, so the grid covers every op once, not every shape."""
+    seen, out = set(), []
+    for p in G._forward_params():
+        rec, shapes, dtype, _ = p.values
+        if rec.name in seen or dtype == G.F64 or not shapes:
+            continue
+        seen.add(rec.name)
+        out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("rec,shapes,dtype,with_x64", _pmap_params())
+def test_pmap_matches_loop(rec, shapes, dtype, with_x64, request):
+    """``pmap(f)(xs) == [f(x) for x in xs]`` over 4 devices (one replicated XLA executable on
+    the XLA backend, a thread per virtual device on the NumPy backend)."""
+    n = 4
+    assert len(tl.devices()) >= n
+
+    def pmapped(f, args):
+        lanes = [args] + [[a + k if a.dtype.kind in "fiu" else a for a in args]
+                          for k in range(1, n)]
+        stacked = [tnp.stack(col) for col in zip(*lanes, strict=True)]
+        got = G._leaves(tl.pmap(f)(*stacked))
+        for i, b in enumerate(got):
+            want = np.stack([np.asarray(G._leaves(f(*lane))[i]) for lane in lanes])
+            assert b.shape == want.shape, f"{rec.name}: output {i}"
+            np.testing.assert_allclose(np.asarray(b), want, rtol=1e-5, atol=1e-6,
+                                       equal_nan=True, err_msg=f"{rec.name}: output {i}")
+        return got
+
+    _eager_and(pmapped, rec, shapes, dtype, with_x64, request)

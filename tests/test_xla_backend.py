@@ -158,11 +158,10 @@ def test_matches_numpy_backend(name, fn, args):
 
 
 # Primitives without a StableHLO lowering, and why: LAPACK-backed factorizations and windowed
-# arg-reductions run on the host through the NumPy kernels; collectives belong to pmap's
-# threaded executor (an SPMD lowering needs pmap to compile for replicas); debug_print calls
-# back into Python.
+# arg-reductions run on the host through the NumPy kernels; debug_print calls back into Python.
+# (Collectives lower to cross-replica ops inside pmap's replicated module only.)
 NOT_LOWERED = {"lu", "qr", "eigh", "svd", "reduce_window_argmax", "reduce_window_argmin",
-               "psum", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "debug_print"}
+               "debug_print"}
 
 
 def test_every_primitive_has_a_lowering_or_a_documented_fallback():
@@ -385,8 +384,100 @@ def test_library_never_imports_jax():
             "with tl.backend('xla'):\n"
             "    x = tnp.arange(4.0).astype('bfloat16')\n"
             "    print(repr(x), float(tl.jit(lambda v: tnp.sum(v * 2))(tnp.ones(3))))\n"
+            "    p = tl.pmap(lambda v: tl.lax.psum(v, 'i'), axis_name='i')(tnp.ones((2, 3)))\n"
+            "    print(p.tolist(), p + 1)\n"
             "assert 'jax' not in sys.modules, 'jax was imported'\n")
+    env = dict(os.environ, TENSORLIB_NUM_CPU_DEVICES="2")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env=dict(os.environ), timeout=120)
+                       env=env, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "6.0" in r.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# pmap: one executable replicated over the devices, XLA's collectives
+
+
+def _pmap_stats():
+    from tensorlib.backends.xla_backend.compiler import STATS
+
+    return dict(STATS)
+
+
+def test_pmap_is_one_replicated_executable_with_xla_collectives(monkeypatch):
+    from tensorlib._src.transforms import pmap as pm
+    from tensorlib.backends.xla_backend import spmd
+    from tensorlib.backends.xla_backend.buffers import ShardedXlaBuffer
+
+    threaded = []
+    monkeypatch.setattr(pm, "_run_spmd", lambda *a: threaded.append(a) or [])
+    x = np.arange(8.0, dtype=np.float32).reshape(4, 2)
+
+    def f(v):
+        i = tl.lax.axis_index("i")
+        return (tl.lax.psum(v, "i"), tl.lax.pmax(v * i, "i"), tl.lax.all_gather(v, "i"),
+                tl.lax.ppermute(v, "i", [(0, 1), (1, 2), (2, 3), (3, 0)]), i)
+
+    with XLA("xla"):
+        p = tl.pmap(f, axis_name="i")
+        outs = p(tnp.asarray(x))
+        exe = next(iter(p._cache.values()))[0]
+    assert isinstance(exe, spmd.SpmdCall) and "stablehlo.all_reduce" in exe.text
+    assert "stablehlo.collective_permute" in exe.text and "stablehlo.replica_id" in exe.text
+    assert not threaded, "the threaded executor ran"
+    assert all(type(o._buf) is ShardedXlaBuffer for o in outs)
+    assert [d.id for d in outs[0]._buf.devices] == [d.id for d in tl.devices("xla")[:4]]
+    want = tl.vmap(f, axis_name="i")(tnp.asarray(x))
+    for g, w in zip(outs, want, strict=True):
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+
+
+def test_pmap_result_feeds_the_next_pmap_without_leaving_the_devices(monkeypatch):
+    from tensorlib.backends.xla_backend import spmd
+
+    uploads = []
+    orig = spmd.SpmdCall._stack
+    monkeypatch.setattr(spmd.SpmdCall, "_stack",
+                        lambda self, *a: uploads.append(1) or orig(self, *a))
+    with XLA("xla"):
+        step = tl.pmap(lambda w: w - 0.5 * tl.lax.pmean(w, "d"), axis_name="d")
+        w = step(tnp.ones((4, 3)))  # uploaded once
+        n0 = len(uploads)
+        for _ in range(3):
+            w = step(w)  # the stacked result goes back in as it is
+        assert len(uploads) == n0
+        np.testing.assert_allclose(np.asarray(w), np.full((4, 3), 0.5 ** 4))
+        assert (w + 1).shape == (4, 3)  # an eager op assembles it on one device
+
+
+def test_pmap_data_parallel_sgd_matches_the_numpy_backend():
+    rng_ = np.random.default_rng(1)
+    X = rng_.standard_normal((4, 8, 3)).astype(np.float32)
+    Y = X @ np.array([1.0, -2.0, 0.5], np.float32)
+
+    def loss(w, xb, yb):
+        return ((xb @ w - yb) ** 2).mean()
+
+    def train(backend):
+        with tl.backend(backend):
+            step = tl.pmap(lambda w, xb, yb: w - 0.1 * tl.lax.pmean(tl.grad(loss)(w, xb, yb), "b"),
+                           axis_name="b", in_axes=(0, 0, 0))
+            w = tnp.zeros((4, 3))
+            xs, ys = tnp.asarray(X), tnp.asarray(Y)
+            for _ in range(20):
+                w = step(w, xs, ys)
+            return np.asarray(w)
+
+    got, want = train("xla"), train("numpy")
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[0], got[3])  # every device holds the same parameters
+
+
+def test_pmap_with_a_host_only_equation_runs_threaded():
+    m = np.stack([np.eye(3, dtype=np.float32) * (k + 1) for k in range(4)])
+    with XLA("xla"):
+        p = tl.pmap(lambda a: tl.lax.psum(tnp.linalg.qr(a)[1], "i"), axis_name="i")
+        r = p(tnp.asarray(m))
+        exe = next(iter(p._cache.values()))[0]
+    assert type(exe).__name__ == "_Threaded"  # qr has no lowering: host collectives
+    np.testing.assert_allclose(np.abs(np.asarray(r)[0]), np.eye(3) * 10, atol=1e-5)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from tensorlib.backends import numpy_backend as _numpy_backend  # noqa: F401  (host kernels)
 from tensorlib.backends.xla_backend import compiler
-from tensorlib.backends.xla_backend.buffers import _BF16, XlaBuffer, XlaDevice
+from tensorlib.backends.xla_backend.buffers import _BF16, ShardedXlaBuffer, XlaBuffer, XlaDevice
 from tensorlib.backends.xla_backend.runtime import Runtime, cache_fingerprint
 
 from tensorlib._src import core
@@ -74,6 +74,10 @@ class XlaBackend:
 
     def to_numpy(self, buf):
         """The array's value as a read-only NumPy view (waits for the computation)."""
+        if type(buf) is ShardedXlaBuffer:
+            h = buf.host()
+            h.flags.writeable = False
+            return h
         if buf.dtype == _BF16:
             from tensorlib._src.ops.elementwise import bitcast_convert_type_p
 
@@ -115,6 +119,14 @@ class XlaBackend:
     def compile(self, graph):
         """One executable for the whole graph (split around host-only equations)."""
         return compiler.compile_graph(self, graph)
+
+    def compile_spmd(self, graph, devices):
+        """pmap: ``graph`` (one device's program, collectives included) as one executable
+        replicated over ``devices``, or None when some equation has no lowering (pmap then
+        runs the graph once per device on threads, with host collectives)."""
+        from tensorlib.backends.xla_backend import spmd
+
+        return spmd.compile_spmd(self, graph, devices)
 
     def stats(self) -> dict:
         """Counters: compiles, seconds compiling, disk-cache loads, host fallbacks."""

@@ -62,3 +62,44 @@ class XlaDevice:
 
     def __repr__(self):
         return f"XlaDevice(id={self.id}, platform={self.platform}, backend=xla)"
+
+
+class ShardedXlaBuffer(XlaBuffer):
+    """A pmap result: one value per device, stacked along a new leading axis, left where it
+    was computed (``stacked`` is one jaxlib array over the devices).
+
+    A pmap that takes it back along axis 0 on the same devices passes ``stacked`` as it is (a
+    data-parallel training loop never gathers its parameters); reading it on the host stacks
+    the shards' host views; any other operation first assembles the value on the first device
+    (once).
+    """
+
+    __slots__ = ("stacked", "devices")
+
+    def __init__(self, stacked, shape, dtype, devices):
+        self.stacked = stacked
+        self.devices = list(devices)
+        XlaBuffer.__init__(self, None, shape, dtype, self.devices[0], False)
+
+    @property
+    def array(self):
+        arr = XlaBuffer.array.__get__(self)
+        if arr is None:
+            arr = self.device.backend.runtime.put(self.host(), self.device.xla)
+            XlaBuffer.array.__set__(self, arr)
+        return arr
+
+    @array.setter
+    def array(self, value):
+        XlaBuffer.array.__set__(self, value)
+
+    def host(self):
+        rt = self.device.backend.runtime
+        xla = [d.xla for d in self.devices]
+        return np.stack([rt.shard_to_numpy(self.stacked, i, xla, self.ndim - 1) for i in range(len(xla))])
+
+    def __repr__(self):
+        from tensorlib._src import dtypes
+
+        return (f"ShardedXlaBuffer({dtypes.short_aval(self.shape, self.dtype)} over "
+                f"{len(self.devices)} devices)")

@@ -587,6 +587,7 @@ def _dot_general_lower(em, args, outs, *, dimension_numbers, preferred_element_t
 
 
 from tensorlib.backends.xla_backend import (  # noqa: E402,F401  (registers their rules)
+    lowering_collectives,
     lowering_control,
     lowering_index,
     lowering_linalg,

@@ -116,6 +116,7 @@ class Runtime:
         self._shardings = {d.id: _Sharding(d) for d in self.devices}
         self._device_lists = {d.id: xc.DeviceList((d,)) for d in self.devices}
         self.platform = self.client.platform
+        self._stacked = {}
 
     # ---- transfers -------------------------------------------------------------------------
     def put(self, x: np.ndarray, device):
@@ -170,6 +171,66 @@ class Runtime:
         sh = self._shardings[device.id]
         return [_jax.array_result_handler(Aval(a.shape, a.dtype), sh, True, True)
                 for a in out_avals]
+
+    # ---- replicated executables (pmap) -------------------------------------------------------
+    def compile_replicated(self, text: str, devices):
+        """``text`` compiled for ``len(devices)`` replicas; replica ``i`` runs on devices[i].
+
+        Recipe A of the notes: ``num_replicas`` is what makes XLA expect one argument list per
+        device; collectives in the module then use replica groups and ``replica_id``.
+        """
+        opts = xc.CompileOptions()
+        opts.num_replicas = len(devices)
+        opts.num_partitions = 1
+        ids = np.array([d.id for d in devices], np.int32).reshape(len(devices), 1)
+        opts.device_assignment = xc.DeviceAssignment.create(ids)
+        return self.client.compile_and_load(text, xc.DeviceList(tuple(devices)), opts)
+
+    def _stacked_sharding(self, devices, ndim):
+        key = (tuple(d.id for d in devices), ndim)
+        sh = self._stacked.get(key)
+        if sh is None:
+            op = xc.OpSharding()
+            op.type = xc.OpSharding.Type.OTHER
+            op.tile_assignment_dimensions = [len(devices)] + [1] * ndim
+            op.tile_assignment_devices = list(range(len(devices)))
+            sh = self._stacked[key] = xc.GSPMDSharding(xc.DeviceList(tuple(devices)),
+                                                       xc.HloSharding.from_proto(op))
+        return sh
+
+    def stack(self, arrays, shape, dtype, devices):
+        """One jaxlib array over ``devices`` whose shard ``i`` is ``arrays[i]`` (each of
+        ``shape``): what ``execute_sharded`` takes for one parameter of a replicated module.
+        Its global shape, ``(n, *shape)``, is a label: each replica sees its own shard."""
+        aval = Aval((len(devices),) + tuple(shape), dtype)
+        return xc.ArrayImpl(aval, self._stacked_sharding(devices, len(shape)), list(arrays),
+                            True, True)
+
+    def shard_to_numpy(self, stacked, i, devices, ndim) -> np.ndarray:
+        """Device ``i``'s shard of a stacked array, as a read-only host view.
+
+        ``stacked._arrays`` would import ``jax.core`` (when JAX is installed) to type each
+        shard; relabelling the stack so that device ``i`` comes first (``reorder_shards``
+        reuses the buffers) and taking its DLPack capsule, which is the first shard's, does
+        not.
+        """
+        order = list(devices[i:]) + list(devices[:i])
+        first = _jax.reorder_shards(stacked, self._stacked_sharding(order, ndim),
+                                    xc.ArrayCopySemantics.REUSE_INPUT) if i else stacked
+        first.block_until_ready()
+        return np.from_dlpack(_Capsule(_jax.buffer_to_dlpack_managed_tensor(first)))
+
+    def replicated_runner(self, exe, out_avals, devices):
+        """``run(stacked_arrays) -> [stacked array per output]``."""
+        handlers = [_jax.array_result_handler(
+            Aval((len(devices),) + tuple(a.shape), a.dtype),
+            self._stacked_sharding(devices, len(a.shape)), True, True) for a in out_avals]
+        execute = exe.execute_sharded
+
+        def run(arrs):
+            return execute(arrs).consume_with_handlers(handlers)
+
+        return run
 
     # ---- execute ---------------------------------------------------------------------------
     def runner(self, exe, out_avals, device):

@@ -156,7 +156,8 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
             raise ShapeError(
                 f"pmap: the mapped axis has size {size} but only {len(devs)} devices are "
                 f"available ({devs[:4]}{'...' if len(devs) > 4 else ''}); set "
-                "TENSORLIB_NUM_CPU_DEVICES (NumPy backend) or use fewer shards per call")
+                "TENSORLIB_NUM_CPU_DEVICES (NumPy and XLA CPU backends; XLA also reads XLA_FLAGS="
+                "--xla_force_host_platform_device_count=N) or use fewer shards per call")
         shard_avals = [get_aval(x) if a is None else get_aval(x).update(
             shape=tuple(n for d, n in enumerate(get_aval(x).shape) if d != a))
             for x, a in zip(flat, axes)]
@@ -173,25 +174,26 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
                 return [asarray(v) for v in o]
 
             closed = trace_to_graph(flat_fun, shard_avals, axis_env=(name, size))
-            exe = compile_graph(closed.graph, core.current_backend())
+            backend = core.current_backend()
+            spmd = getattr(backend, "compile_spmd", None)
+            exe = spmd(closed.graph, devs[:size]) if spmd is not None else None
+            if exe is None:  # one copy of the program per device, on threads
+                exe = _Threaded(compile_graph(closed.graph, backend), name, size)
             entry = cache[key] = (exe, box[-1])
         exe, out_tree = entry
-        shards = [[x if a is None else index_along(x, a, i) for x, a in zip(flat, axes)]
-                  for i in range(size)]
-        per_dev = _run_spmd(exe, shards, name, size)
+        stacked = exe.run(flat, axes)  # each output stacked along a new leading axis
         out_leaves = []
-        oaxes = _broadcast_prefix(out_axes, tree_unflatten(out_tree, per_dev[0]), "out_axes")
-        for k, oa in enumerate(oaxes):
-            vals = [per_dev[i][k] for i in range(size)]
+        oaxes = _broadcast_prefix(out_axes, tree_unflatten(out_tree, stacked), "out_axes")
+        for x, oa in zip(stacked, oaxes, strict=True):
             if oa is None:
-                out_leaves.append(vals[0])
-                continue
-            stacked = sh.concatenate([sh.expand_dims(v, (0,)) for v in vals], 0) \
-                if size > 1 else sh.expand_dims(vals[0], (0,))
-            nd = get_aval(stacked).ndim
-            from tensorlib._src.transforms.batching import moveaxis_to
+                out_leaves.append(index_along(x, 0, 0))
+            elif oa == 0:
+                out_leaves.append(x)
+            else:
+                from tensorlib._src.transforms.batching import moveaxis_to
 
-            out_leaves.append(moveaxis_to(stacked, 0, _canon_axis(oa, nd, "out_axes")))
+                nd = get_aval(x).ndim
+                out_leaves.append(moveaxis_to(x, 0, _canon_axis(oa, nd, "out_axes")))
         return tree_unflatten(out_tree, out_leaves)
 
     pmapped._cache = cache
@@ -203,6 +205,26 @@ def _size(flat, axes):
     if len(sizes) != 1:
         raise ShapeError(f"pmap: mapped axes need one size, got {sorted(sizes) or 'none'}")
     return sizes.pop()
+
+
+class _Threaded:
+    """The fallback for a backend without replicated executables (or a graph with host-only
+    equations): the compiled graph runs once per device on a thread pool, and collectives
+    meet at a :class:`Communicator`."""
+
+    def __init__(self, exe, name, size):
+        self.exe, self.name, self.size = exe, name, size
+
+    def run(self, flat, axes):
+        shards = [[x if a is None else index_along(x, a, i) for x, a in zip(flat, axes)]
+                  for i in range(self.size)]
+        per_dev = _run_spmd(self.exe, shards, self.name, self.size)
+        outs = []
+        for k in range(len(per_dev[0])):
+            vals = [per_dev[i][k] for i in range(self.size)]
+            outs.append(sh.concatenate([sh.expand_dims(v, (0,)) for v in vals], 0)
+                        if self.size > 1 else sh.expand_dims(vals[0], (0,)))
+        return outs
 
 
 def _run_spmd(exe, shards, name, size):
