@@ -58,3 +58,7 @@ class NaNError(TensorlibError, FloatingPointError):
 
 class MissingKernelError(TensorlibError, NotImplementedError):
     """No backend kernel is registered for a primitive and these buffer types."""
+
+
+class DeletedArrayError(TensorlibError, RuntimeError):
+    """The array's buffer was donated to a jitted function (``donate_argnums``) and is gone."""

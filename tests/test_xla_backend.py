@@ -481,3 +481,52 @@ def test_pmap_with_a_host_only_equation_runs_threaded():
         exe = next(iter(p._cache.values()))[0]
     assert type(exe).__name__ == "_Threaded"  # qr has no lowering: host collectives
     np.testing.assert_allclose(np.abs(np.asarray(r)[0]), np.eye(3) * 10, atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# donation
+
+
+def test_jit_donation_reuses_the_input_buffer_and_deletes_the_input():
+    from tensorlib.errors import DeletedArrayError
+
+    with XLA("xla"):
+        f = tl.jit(lambda p, g: (p - 0.5 * g, g.sum()), donate_argnums=0)
+        p, g = tnp.ones(64), tnp.ones(64)
+        ptr = p._buf.array.unsafe_buffer_pointer()
+        q, s = f(p, g)
+        assert q._buf.array.unsafe_buffer_pointer() == ptr  # written in place
+        with pytest.raises(DeletedArrayError, match=r"f32\[64\].*donate_argnums"):
+            p + 1
+        with pytest.raises(DeletedArrayError, match="donated"):
+            repr(p)
+        for _ in range(3):
+            q, s = f(q, g)  # the usual training-loop pattern
+        np.testing.assert_allclose(np.asarray(q), np.full(64, -1.0))
+        assert float(g.sum()) == 64.0  # not donated: alive
+
+
+def test_donation_never_consumes_a_shared_constant_and_is_a_hint_elsewhere():
+    with XLA("xla"):
+        f = tl.jit(lambda a: a + 1, donate_argnums=0)
+        z = tnp.zeros(3)  # small constants are cached and shared between arrays
+        np.testing.assert_array_equal(np.asarray(f(z)), np.ones(3))
+        np.testing.assert_array_equal(np.asarray(tnp.zeros(3)), np.zeros(3))
+        # no output of the input's shape: nothing to alias, the input stays alive
+        h = tl.jit(lambda a: a.sum(), donate_argnums=0)
+        x = tnp.ones(5)
+        assert float(h(x)) == 5.0 and float(x.sum()) == 5.0
+        # under grad the jitted graph is inlined on tracers: nothing is donated
+        y = tnp.ones(4)
+        gr = tl.grad(lambda v: tl.jit(lambda a: a * 2, donate_argnums=0)(v).sum())(y)
+        np.testing.assert_array_equal(np.asarray(gr), np.full(4, 2.0))
+        assert float(y.sum()) == 4.0
+    with XLA("numpy"):  # the NumPy backend ignores donation (as JAX does where unsupported)
+        x = tnp.ones(5)
+        tl.jit(lambda a: a + 1, donate_argnums=0)(x)
+        assert float(x.sum()) == 5.0
+
+
+def test_donating_a_static_argument_is_an_error():
+    with pytest.raises(ValueError, match="both static and donated"):
+        tl.jit(lambda a, n: a * n, static_argnums=1, donate_argnums=1)

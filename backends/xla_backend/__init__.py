@@ -45,6 +45,7 @@ class XlaBackend:
         self.disk = compiler.DiskCache(cache_fingerprint())
         self._modules = {}
         self._full = {}
+        self.shared_buffers = set()  # ids of cached buffers many arrays share: never donated
 
     # ---- devices and transfers -------------------------------------------------------------
     def devices(self):
@@ -101,7 +102,9 @@ class XlaBackend:
         if buf is None:
             if len(self._full) > 4096:
                 self._full.clear()
+                self.shared_buffers.clear()
             buf = self._full[key] = self.from_numpy(np.full(shape, value, dtype))
+            self.shared_buffers.add(id(buf))
         return buf
 
     def block_until_ready(self, buf):
@@ -116,9 +119,12 @@ class XlaBackend:
             m = self._modules[key] = compiler.Module(self, text, out_avals, cheap)
         return m
 
-    def compile(self, graph):
-        """One executable for the whole graph (split around host-only equations)."""
-        return compiler.compile_graph(self, graph)
+    def compile(self, graph, donate=()):
+        """One executable for the whole graph (split around host-only equations); inputs in
+        ``donate`` may give their buffers to outputs (the call's ``donated`` says which)."""
+        return compiler.compile_graph(self, graph, donate)
+
+    supports_donation = True
 
     def compile_spmd(self, graph, devices):
         """pmap: ``graph`` (one device's program, collectives included) as one executable

@@ -330,13 +330,35 @@ def _check_args(name, bufs, in_avals, backend):
                              f"executable takes {a.str_short()}")
 
 
-class GraphCall:
-    """A whole graph lowered to one module; hoisted constants are uploaded once per device."""
+def _aliases(graph, donate):
+    """Donated input -> an output of its shape and dtype that may take over its buffer."""
+    taken, out = set(), {}
+    invars = {id(v) for v in graph.invars}
+    for i in sorted(donate):
+        a = graph.invars[i].aval
+        for k, v in enumerate(graph.outvars):
+            if (k not in taken and id(v) not in invars and hasattr(v, "aval")
+                    and tuple(v.aval.shape) == tuple(a.shape) and v.aval.dtype == a.dtype):
+                taken.add(k)
+                out[i] = k
+                break
+    return out
 
-    def __init__(self, backend, graph, cheap=False):
+
+class GraphCall:
+    """A whole graph lowered to one module; hoisted constants are uploaded once per device.
+
+    Donated inputs (``jit(donate_argnums=...)``) whose buffer an output of the same shape
+    and dtype can reuse are marked ``tf.aliasing_output``: XLA writes that output in place
+    and the input buffer is gone after the call (``donated`` lists them).
+    """
+
+    def __init__(self, backend, graph, cheap=False, donate=()):
         self.backend = backend
         self.in_avals = graph.in_avals
-        text, self.hoisted = lowering.module_for_graph(graph)
+        aliases = _aliases(graph, donate) if donate else {}
+        self.donated = tuple(sorted(aliases))
+        text, self.hoisted = lowering.module_for_graph(graph, aliases)
         self.module = backend.module(text, graph.out_avals, cheap=cheap)
         self.call = _Call(backend, self.module, "jit")
         self.out_weak = [v.aval.weak_type for v in graph.outvars]
@@ -358,6 +380,14 @@ class GraphCall:
 
     def run_bufs(self, bufs):
         _check_args("jit", bufs, self.in_avals, self.backend)
+        if self.donated:
+            bufs = list(bufs)
+            shared = self.backend.shared_buffers
+            for i in self.donated:
+                if id(bufs[i]) in shared or type(bufs[i]) is not XlaBuffer:
+                    # a cached constant (or a pmap result's assembly): donate a private copy
+                    b = bufs[i]
+                    bufs[i] = self.backend.put(self.backend.to_numpy(b), b.device, b.committed)
         dev = bufs[0].device if bufs else self.backend.default_device
         return self.call(list(bufs) + self.consts(dev))
 
@@ -368,6 +398,8 @@ class GraphCall:
 
 class SegmentedCall:
     """A graph split into lowered segments and host equations run eagerly between them."""
+
+    donated = ()
 
     def __init__(self, backend, graph):
         from tensorlib._src.ir import Graph
@@ -444,7 +476,7 @@ def _uses_after(graph):
     return last
 
 
-def compile_graph(backend, graph):
+def compile_graph(backend, graph, donate=()):
     if lowering.graph_lowerable(graph):
-        return GraphCall(backend, graph)
-    return SegmentedCall(backend, graph)
+        return GraphCall(backend, graph, donate=donate)
+    return SegmentedCall(backend, graph)  # donation is a hint: not taken here

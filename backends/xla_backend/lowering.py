@@ -90,10 +90,11 @@ def lower_eqn(em, prim, args, out_avals, params):
     return out if prim.multiple_results else [out]
 
 
-def build_module(in_avals, body, name="tensorlib"):
+def build_module(in_avals, body, name="tensorlib", aliases=None):
     """Module text of ``main(in_avals..., hoisted consts...)``; body(em, args) -> outputs.
 
     Returns ``(text, hoisted)``: the hoisted constants (Arrays) follow the inputs.
+    ``aliases`` maps an input's index to the output that may reuse its buffer (donation).
     """
     ctx = LoweringContext()
     em = Emitter(indent=2)
@@ -102,7 +103,10 @@ def build_module(in_avals, body, name="tensorlib"):
     outs = list(body(em, args))
     em.ret(outs, "func.return")
     params = args + [v for v, _ in ctx.hoisted]
-    sig = ", ".join(f"{a.name}: {a.t}" for a in params)
+    aliases = aliases or {}
+    sig = ", ".join(f"{a.name}: {a.t}" + (f" {{tf.aliasing_output = {aliases[i]} : i32}}"
+                                         if i in aliases else "")
+                    for i, a in enumerate(params))
     res = ", ".join(o.t for o in outs)
     lines = [f"module @{name} {{", f"  func.func public @main({sig}) -> ({res}) {{"]
     lines += ["    " + ln for ln in em.lines]
@@ -110,8 +114,9 @@ def build_module(in_avals, body, name="tensorlib"):
     return "\n".join(lines), [arr for _, arr in ctx.hoisted]
 
 
-def module_for_graph(graph):
-    return build_module(graph.in_avals, lambda em, args: lower_graph(em, graph, args))
+def module_for_graph(graph, aliases=None):
+    return build_module(graph.in_avals, lambda em, args: lower_graph(em, graph, args),
+                        aliases=aliases)
 
 
 def module_for_eqn(prim, in_avals, params, out_avals):

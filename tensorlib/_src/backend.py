@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 
-from tensorlib._src import core
+from tensorlib._src import core, dtypes
 from tensorlib._src.config import config
 from tensorlib.errors import BackendNotAvailableError, ConfigError
 
@@ -63,7 +63,14 @@ config._listeners.append(_on_config)
 
 
 def default_backend() -> str:
-    """Name of the backend new arrays are created on."""
+    """Name of the backend new arrays are created on.
+
+    Examples
+    --------
+    >>> with tl.backend("numpy"):
+    ...     tl.default_backend()
+    'numpy'
+    """
     return core.current_backend().name
 
 
@@ -89,6 +96,8 @@ def backend(name: str):
 
 def backend_for_buffer(buf):
     t = type(buf)
+    if t is core.DeletedBuffer:
+        raise buf.error(f"array {dtypes.short_aval(buf.shape, buf.dtype)}")
     for be in _loaded.values():
         if isinstance(buf, be.buffer_types):
             core._backend_by_type[t] = be
@@ -104,12 +113,26 @@ def backend_name_of_type(t) -> str:
 
 
 def devices(backend_name: str | None = None) -> list:
-    """Devices of a backend (default: the current one)."""
+    """Devices of a backend (default: the current one).
+
+    Examples
+    --------
+    >>> tl.devices("numpy")[0]
+    CpuDevice(id=0, backend=numpy)
+    """
     return list(get_backend(backend_name).devices())
 
 
 def device_put(x, device=None):
-    """Move ``x`` (an Array, NumPy array or pytree of them) to ``device`` (or a backend name)."""
+    """Move ``x`` (an Array, NumPy array or pytree of them) to ``device`` (or a backend name).
+
+    Examples
+    --------
+    >>> tl.device_put(np.arange(3))  # NumPy's int64 becomes the default int32
+    Array([0, 1, 2], dtype=int32)
+    >>> tl.device_put({"w": np.ones(2)}, "numpy")["w"].backend.name
+    'numpy'
+    """
     from tensorlib._src.tree_util import tree_map
 
     if device is None:
@@ -129,6 +152,11 @@ def _put_leaf(x, target, device):
     if isinstance(x, core.Array):
         if x.backend is target and device is None:
             return x
+        # device to device (and DLPack between GPU libraries) where the target can
+        put = getattr(target, "put_buffer", None)
+        buf = put(x._buf, device) if put is not None else None
+        if buf is not None:
+            return core.Array(buf, x._weak)
         host = x.to_numpy()
         return core.Array(target.from_numpy(host, device=device), x._weak)
     from tensorlib._src import dtypes

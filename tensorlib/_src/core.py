@@ -399,6 +399,26 @@ def _check_nans(prim, res):
 # Array
 
 
+class DeletedBuffer:
+    """What an Array holds after its buffer was donated to a jitted function: its shape and
+    dtype survive (for messages); any use raises :class:`DeletedArrayError`."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+
+    @staticmethod
+    def error(what):
+        from tensorlib.errors import DeletedArrayError
+
+        return DeletedArrayError(
+            f"{what}: an array was donated to a jitted function (donate_argnums) and its "
+            "buffer has been reused for the result; use the function's output instead, or "
+            "drop it from donate_argnums to keep the input alive")
+
+
 class Array:
     """An immutable n-dimensional array that wraps one backend buffer.
 

@@ -52,6 +52,10 @@ def resolve(prim, key):
 
 def _no_kernel(prim, key):
     from tensorlib._src.backend import backend_name_of_type
+    from tensorlib._src.core import DeletedBuffer
+
+    if DeletedBuffer in key:
+        return DeletedBuffer.error(prim.name)
 
     names = sorted({backend_name_of_type(t) for t in key})
     if len(names) > 1:

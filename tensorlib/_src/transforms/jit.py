@@ -26,20 +26,37 @@ jit_call_p = Primitive("jit_call", multiple_results=True)
 
 
 class Executable:
-    """A compiled graph: ``run(*arrays) -> list of arrays``."""
+    """A compiled graph: ``run(*arrays) -> list of arrays``.
 
-    __slots__ = ("graph", "run", "backend")
+    ``donated``: the inputs whose buffers the outputs took over (their Arrays are deleted
+    after each call)."""
 
-    def __init__(self, graph, run, backend):
+    __slots__ = ("graph", "run", "backend", "donated")
+
+    def __init__(self, graph, run, backend, donated=()):
         self.graph = graph
         self.run = run
         self.backend = backend
+        self.donated = tuple(donated)
 
 
-def compile_graph(graph, backend):
+def compile_graph(graph, backend, donate=()):
     comp = getattr(backend, "compile", None)
     if comp is None:
         return Executable(graph, lambda *args: eval_graph(graph, graph.consts, list(args)), backend)
+    if donate and getattr(backend, "supports_donation", False):
+        run = comp(graph, donate=tuple(donate))
+        donated = tuple(getattr(run, "donated", ()))
+        if donated:
+            def run_donating(*args):
+                outs = run(*args)
+                for i in donated:  # their buffers now hold outputs
+                    a = args[i]
+                    a._buf = core.DeletedBuffer(a._buf.shape, a._buf.dtype)
+                return outs
+
+            return Executable(graph, run_donating, backend, donated)
+    # Donation is a hint: a backend without it (the NumPy one) keeps the inputs alive.
     return Executable(graph, comp(graph), backend)
 
 
@@ -114,6 +131,13 @@ class JitFunction:
             static_argnames = (static_argnames,)
         self.static_argnums = tuple(static_argnums)
         self.static_argnames = tuple(static_argnames)
+        if isinstance(donate_argnums, int):
+            donate_argnums = (donate_argnums,)
+        self.donate_argnums = tuple(donate_argnums)
+        bad = set(self.donate_argnums) & set(self.static_argnums)
+        if bad:
+            raise ValueError(f"jit: arguments {sorted(bad)} are both static and donated; a "
+                             "static argument has no buffer to donate")
         self._cache: dict = {}
         self._fast: dict = {}
         self._fast_ok = not self.static_argnums and not self.static_argnames
@@ -167,12 +191,29 @@ class JitFunction:
         closed = trace_to_graph(flat_fun, avals, name=getattr(self.fun, "__name__", "fun"))
         return closed, box[-1]
 
+    def _donated_leaves(self, args, static_pos):
+        """Indices, among the flat dynamic leaves, of the leaves of the donated arguments."""
+        if not self.donate_argnums:
+            return ()
+        nargs = len(args)
+        donate = {i % nargs for i in self.donate_argnums if -nargs <= i < nargs}
+        out, k = [], 0
+        for i, a in enumerate(args):
+            if i in static_pos:
+                continue
+            n = len(tree_flatten(a)[0])
+            if i in donate:
+                out.extend(range(k, k + n))
+            k += n
+        return tuple(out)
+
     def _entry(self, args, kwargs):
         flat, in_tree, key, static_pos, nargs = self._flat_and_key(args, kwargs)
         entry = self._cache.get(key)
         if entry is None:
             closed, out_tree = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
-            exe = compile_graph(closed.graph, _backend_of_args(flat))
+            donate = self._donated_leaves(args, static_pos) if not closed.captured else ()
+            exe = compile_graph(closed.graph, _backend_of_args(flat), donate)
             entry = _CacheEntry(exe, out_tree, not closed.captured, closed.captured)
             if entry.cacheable:
                 self._cache[key] = entry
@@ -261,7 +302,18 @@ def make_graph(fun, static_argnums=()):
 
 @contextlib.contextmanager
 def disable_jit(disable: bool = True):
-    """Context manager: jitted functions run eagerly inside (for print, pdb, debug_nans)."""
+    """Context manager: jitted functions run eagerly inside (for print, pdb, debug_nans).
+
+    Examples
+    --------
+    >>> @tl.jit
+    ... def f(x):
+    ...     print("x is", x)  # with jit, this prints a tracer once, at tracing time
+    ...     return x + 1
+    >>> with tl.disable_jit():
+    ...     y = f(tnp.array([1, 2]))
+    x is [1 2]
+    """
     prev = config.disable_jit
     config.update("disable_jit", disable)
     try:
