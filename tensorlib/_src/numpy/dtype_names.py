@@ -10,7 +10,23 @@ from tensorlib._src.numpy.promotion import asarray
 
 
 class _ScalarType:
-    """``tnp.float32(x)`` makes a 0-d array; ``tnp.float32`` also works as a dtype."""
+    """``tnp.float32(x)`` converts ``x`` to an array of that dtype; ``tnp.float32`` also
+    works as a dtype.
+
+    The same holds for every scalar type (``int8`` ... ``uint64``, ``bfloat16``, ``float16``
+    ... ``complex128``, ``bool_``). Unlike NumPy's scalar types, the result is an Array.
+
+    Examples
+    --------
+    >>> tnp.float32(3)
+    Array(3., dtype=float32)
+    >>> tnp.int8(tnp.array([1.7, -2.5]))
+    Array([ 1, -2], dtype=int8)
+    >>> tnp.zeros(2, dtype=tnp.bfloat16)
+    Array([0, 0], dtype=bfloat16)
+    >>> tnp.uint8 == np.uint8, tnp.dtype(tnp.float16)
+    (True, dtype('float16'))
+    """
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
@@ -84,15 +100,47 @@ class _FInfo:
 
 
 def finfo(dt):
+    """Machine limits of a floating dtype (``eps``, ``max``, ``tiny``, ...) as Python floats.
+
+    Accepts a dtype, a scalar type such as ``tnp.bfloat16``, or an array.
+
+    Examples
+    --------
+    >>> tnp.finfo(tnp.float32).eps
+    1.1920928955078125e-07
+    >>> tnp.finfo(tnp.float16).max, tnp.finfo(tnp.float16).bits
+    (65504.0, 16)
+    >>> tnp.finfo(tnp.bfloat16).eps
+    0.0078125
+    """
     dt = dt.dtype if isinstance(dt, Array) else getattr(dt, "dtype", dt)
     return _FInfo(dtypes.finfo(dt))
 
 
 def iinfo(dt):
+    """Machine limits of an integer dtype (``min``, ``max``, ``bits``).
+
+    Examples
+    --------
+    >>> tnp.iinfo(tnp.int8).min, tnp.iinfo(tnp.int8).max
+    (-128, 127)
+    >>> tnp.iinfo(tnp.uint16).max
+    65535
+    """
     return dtypes.iinfo(getattr(dt, "dtype", dt))
 
 
 def issubdtype(arg1, arg2):
+    """Whether ``arg1`` is a dtype below ``arg2`` in NumPy's type hierarchy (``bfloat16``
+    counts as a floating type).
+
+    Examples
+    --------
+    >>> tnp.issubdtype(tnp.float32, tnp.dtype("float32"))
+    True
+    >>> tnp.issubdtype(tnp.array([1, 2]).dtype, "int64")
+    False
+    """
     a = getattr(arg1, "dtype", arg1)
     b = getattr(arg2, "dtype", arg2)
     if np.dtype(a) == dtypes.bfloat16:
@@ -102,6 +150,18 @@ def issubdtype(arg1, arg2):
 
 
 def isdtype(dtype, kind):
+    """Array API: whether ``dtype`` is of ``kind`` (a dtype, a name such as ``"integral"``
+    or ``"real floating"``, or a tuple of these).
+
+    Examples
+    --------
+    >>> tnp.isdtype(tnp.float32, "real floating"), tnp.isdtype(tnp.int8, "real floating")
+    (True, False)
+    >>> tnp.isdtype(tnp.uint8, ("signed integer", "unsigned integer"))
+    True
+    >>> tnp.isdtype(tnp.bfloat16, "real floating")
+    True
+    """
     dt = np.dtype(getattr(dtype, "dtype", dtype))
     kinds = kind if isinstance(kind, tuple) else (kind,)
     for k in kinds:
@@ -137,7 +197,19 @@ def promote_types(a, b):
 
 
 def astype(x, dtype, /, *, copy=True, device=None):
-    """``x`` converted to ``dtype`` (Array API function form of ``x.astype``)."""
+    """``x`` converted to ``dtype`` (Array API function form of ``x.astype``).
+
+    Floats convert to integers by truncation toward zero; the result is strongly typed.
+
+    Examples
+    --------
+    >>> tnp.astype(tnp.array([1.7, -1.7]), tnp.int32)
+    Array([ 1, -1], dtype=int32)
+    >>> tnp.astype(tnp.array([0, 2]), tnp.bool_)
+    Array([False,  True], dtype=bool)
+    >>> tnp.astype(tnp.array(1.0), tnp.float16)
+    Array(1., dtype=float16)
+    """
     x = asarray(x)
     dt = dtypes.canonicalize(getattr(dtype, "dtype", dtype))
     if x.dtype == dt and not x.weak_type:

@@ -150,24 +150,64 @@ def fft(a, n=None, axis=-1, norm=None):
 
 
 def ifft(a, n=None, axis=-1, norm=None):
-    """1-d inverse discrete Fourier transform."""
+    """1-d inverse discrete Fourier transform (``norm="backward"`` divides by ``n``).
+
+    Examples
+    --------
+    >>> tnp.fft.ifft(tnp.array([4., 0., 0., 0.]))
+    Array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j], dtype=complex64)
+    >>> tnp.fft.ifft(tnp.fft.fft(tnp.array([1., 2., 3., 4.]))).real
+    Array([1., 2., 3., 4.], dtype=float32)
+    """
     return _fftn(a, None if n is None else [n], [axis], norm, "IFFT", "ifft")
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None):
+    """2-d discrete Fourier transform over ``axes`` (the last two by default).
+
+    Examples
+    --------
+    >>> tnp.fft.fft2(tnp.ones((2, 3)))
+    Array([[6.+0.j, 0.+0.j, 0.+0.j],
+           [0.+0.j, 0.+0.j, 0.+0.j]], dtype=complex64)
+    """
     return _fftn(a, s, axes, norm, "FFT", "fft2")
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm=None):
+    """2-d inverse discrete Fourier transform over ``axes`` (the last two by default).
+
+    Examples
+    --------
+    >>> tnp.fft.ifft2(tnp.array([[6., 0.], [0., 0.]]))
+    Array([[1.5+0.j, 1.5+0.j],
+           [1.5+0.j, 1.5+0.j]], dtype=complex64)
+    """
     return _fftn(a, s, axes, norm, "IFFT", "ifft2")
 
 
 def fftn(a, s=None, axes=None, norm=None):
-    """N-d discrete Fourier transform over ``axes`` (all, or the last ``len(s)``)."""
+    """N-d discrete Fourier transform over ``axes`` (all, or the last ``len(s)``).
+
+    Examples
+    --------
+    >>> tnp.fft.fftn(tnp.ones((2, 2, 2)))[0, 0, 0]
+    Array(8.+0.j, dtype=complex64)
+    >>> tnp.fft.fftn(tnp.ones((2, 2, 2)), axes=(0,)).shape
+    (2, 2, 2)
+    """
     return _fftn(a, s, axes, norm, "FFT", "fftn")
 
 
 def ifftn(a, s=None, axes=None, norm=None):
+    """N-d inverse discrete Fourier transform over ``axes`` (all by default).
+
+    Examples
+    --------
+    >>> tnp.fft.ifftn(tnp.full((2, 2), 4.))
+    Array([[4.+0.j, 0.+0.j],
+           [0.+0.j, 0.+0.j]], dtype=complex64)
+    """
     return _fftn(a, s, axes, norm, "IFFT", "ifftn")
 
 
@@ -176,28 +216,79 @@ def ifftn(a, s=None, axes=None, norm=None):
 
 
 def rfft(a, n=None, axis=-1, norm=None):
-    """1-d transform of real input: the ``n // 2 + 1`` non-negative frequency terms."""
+    """1-d transform of real input: the ``n // 2 + 1`` non-negative frequency terms.
+
+    Examples
+    --------
+    >>> tnp.fft.rfft(tnp.array([1., 1., 1., 1.]))
+    Array([4.+0.j, 0.+0.j, 0.+0.j], dtype=complex64)
+    >>> tnp.fft.rfft(tnp.array([1., 0., -1., 0.]))
+    Array([0.+0.j, 2.+0.j, 0.+0.j], dtype=complex64)
+    >>> tnp.fft.rfft(tnp.array([1., 2.]), n=4).shape
+    (3,)
+    """
     return _fftn(a, None if n is None else [n], [axis], norm, "RFFT", "rfft")
 
 
 def irfft(a, n=None, axis=-1, norm=None):
-    """Inverse of ``rfft``: real output of length ``n`` (default ``2 * (m - 1)``)."""
+    """Inverse of ``rfft``: real output of length ``n`` (default ``2 * (m - 1)``).
+
+    Examples
+    --------
+    >>> tnp.fft.irfft(tnp.array([4., 0., 0.]))
+    Array([1., 1., 1., 1.], dtype=float32)
+    >>> tnp.fft.irfft(tnp.array([0., 2.]), n=3).shape
+    (3,)
+    """
     return _fftn(a, None if n is None else [n], [axis], norm, "IRFFT", "irfft")
 
 
 def rfft2(a, s=None, axes=(-2, -1), norm=None):
+    """2-d transform of real input over ``axes``; the last axis keeps ``n // 2 + 1`` terms.
+
+    Examples
+    --------
+    >>> tnp.fft.rfft2(tnp.ones((2, 4)))
+    Array([[8.+0.j, 0.+0.j, 0.+0.j],
+           [0.+0.j, 0.+0.j, 0.+0.j]], dtype=complex64)
+    """
     return _fftn(a, s, axes, norm, "RFFT", "rfft2")
 
 
 def irfft2(a, s=None, axes=(-2, -1), norm=None):
+    """Inverse of ``rfft2``: real output over the last two ``axes``.
+
+    Examples
+    --------
+    >>> tnp.fft.irfft2(tnp.array([[8., 0., 0.], [0., 0., 0.]]))
+    Array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]], dtype=float32)
+    """
     return _fftn(a, s, axes, norm, "IRFFT", "irfft2")
 
 
 def rfftn(a, s=None, axes=None, norm=None):
+    """N-d transform of real input; the last transformed axis keeps ``n // 2 + 1`` terms.
+
+    Examples
+    --------
+    >>> tnp.fft.rfftn(tnp.ones((2, 2, 4))).shape
+    (2, 2, 3)
+    >>> tnp.fft.rfftn(tnp.ones((2, 2, 4)))[0, 0]
+    Array([16.+0.j,  0.+0.j,  0.+0.j], dtype=complex64)
+    """
     return _fftn(a, s, axes, norm, "RFFT", "rfftn")
 
 
 def irfftn(a, s=None, axes=None, norm=None):
+    """Inverse of ``rfftn``: real output; the last axis has length ``2 * (m - 1)`` by default.
+
+    Examples
+    --------
+    >>> tnp.fft.irfftn(tnp.array([[4., 0.], [0., 0.]]))
+    Array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
     return _fftn(a, s, axes, norm, "IRFFT", "irfftn")
 
 
@@ -205,7 +296,15 @@ _SWAP = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "b
 
 
 def hfft(a, n=None, axis=-1, norm=None):
-    """Transform of a signal with Hermitian symmetry (given by its first half): real output."""
+    """Transform of a signal with Hermitian symmetry (given by its first half): real output.
+
+    Examples
+    --------
+    >>> tnp.fft.hfft(tnp.array([1., 0., 0.]))
+    Array([1., 1., 1., 1.], dtype=float32)
+    >>> tnp.fft.hfft(tnp.array([0., 1.]), n=3)
+    Array([ 2., -1., -1.], dtype=float32)
+    """
     if norm not in _SWAP:
         raise ValueError(f"hfft: norm must be 'backward', 'ortho' or 'forward', got {norm!r}")
     a = _complex_input(a, "hfft")
@@ -215,7 +314,15 @@ def hfft(a, n=None, axis=-1, norm=None):
 
 
 def ihfft(a, n=None, axis=-1, norm=None):
-    """Inverse of ``hfft``: the half spectrum of a real signal, conjugated."""
+    """Inverse of ``hfft``: the half spectrum of a real signal, conjugated.
+
+    Examples
+    --------
+    >>> tnp.fft.ihfft(tnp.array([4., 0., 0., 0.])).real
+    Array([1., 1., 1.], dtype=float32)
+    >>> tnp.fft.ihfft(tnp.array([0., 1., 0., -1.])).imag[1]
+    Array(0.5, dtype=float32)
+    """
     if norm not in _SWAP:
         raise ValueError(f"ihfft: norm must be 'backward', 'ortho' or 'forward', got {norm!r}")
     return conj(rfft(a, n, axis, _SWAP[norm]))
@@ -226,7 +333,15 @@ def ihfft(a, n=None, axis=-1, norm=None):
 
 
 def fftfreq(n, d=1.0, *, dtype=None, device=None):
-    """Sample frequencies ``[0, 1, ..., -1] / (d * n)`` of an ``n``-point transform."""
+    """Sample frequencies ``[0, 1, ..., -1] / (d * n)`` of an ``n``-point transform.
+
+    Examples
+    --------
+    >>> tnp.fft.fftfreq(4)
+    Array([ 0.  ,  0.25, -0.5 , -0.25], dtype=float32)
+    >>> tnp.fft.fftfreq(5, d=0.5)
+    Array([ 0. ,  0.4,  0.8, -0.8, -0.4], dtype=float32)
+    """
     n = operator.index(n)
     dt = dtypes.canonicalize(dtype) if dtype is not None else dtypes.default_float()
     k = arange(n, dtype=dtypes.default_int())
@@ -235,7 +350,15 @@ def fftfreq(n, d=1.0, *, dtype=None, device=None):
 
 
 def rfftfreq(n, d=1.0, *, dtype=None, device=None):
-    """Sample frequencies ``[0, 1, ..., n // 2] / (d * n)`` of ``rfft``."""
+    """Sample frequencies ``[0, 1, ..., n // 2] / (d * n)`` of ``rfft``.
+
+    Examples
+    --------
+    >>> tnp.fft.rfftfreq(4)
+    Array([0.  , 0.25, 0.5 ], dtype=float32)
+    >>> tnp.fft.rfftfreq(5, d=0.1)
+    Array([0., 2., 4.], dtype=float32)
+    """
     n = operator.index(n)
     dt = dtypes.canonicalize(dtype) if dtype is not None else dtypes.default_float()
     return arange(n // 2 + 1, dtype=dtypes.default_int()).astype(dt) / asarray(d * n, dt)
@@ -255,10 +378,28 @@ def _shift(x, axes, sign_):
 
 
 def fftshift(x, axes=None):
-    """Move the zero-frequency term to the centre."""
+    """Move the zero-frequency term to the centre (roll by ``n // 2`` over ``axes``).
+
+    Examples
+    --------
+    >>> tnp.fft.fftshift(tnp.fft.fftfreq(5, d=0.2))
+    Array([-2., -1.,  0.,  1.,  2.], dtype=float32)
+    >>> tnp.fft.fftshift(tnp.arange(4).reshape(2, 2), axes=1)
+    Array([[1, 0],
+           [3, 2]], dtype=int32)
+    """
     return _shift(x, axes, 1)
 
 
 def ifftshift(x, axes=None):
-    """Inverse of ``fftshift``."""
+    """Inverse of ``fftshift`` (they differ for odd lengths).
+
+    Examples
+    --------
+    >>> x = tnp.array([-2, -1, 0, 1, 2])
+    >>> tnp.fft.ifftshift(x)
+    Array([ 0,  1,  2, -2, -1], dtype=int32)
+    >>> tnp.fft.fftshift(tnp.fft.ifftshift(x))
+    Array([-2, -1,  0,  1,  2], dtype=int32)
+    """
     return _shift(x, axes, -1)

@@ -326,6 +326,21 @@ def take(a, indices, axis=None, mode=None, fill_value=None):
 
     As in JAX, ``mode="fill"`` (the default) gives ``fill_value`` (NaN for floats) at
     out-of-bounds indices, ``"clip"`` clamps them (negative ones to 0) and ``"wrap"`` wraps.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1., 2., 3.], [4., 5., 6.]])
+    >>> tnp.take(x, tnp.array([0, 5]))
+    Array([1., 6.], dtype=float32)
+    >>> tnp.take(x, tnp.array([2, 0]), axis=1)
+    Array([[3., 1.],
+           [6., 4.]], dtype=float32)
+    >>> tnp.take(x, tnp.array([1, 3]), axis=1)
+    Array([[ 2., nan],
+           [ 5., nan]], dtype=float32)
+    >>> tnp.take(x, tnp.array([1, 3]), axis=1, mode="clip")
+    Array([[2., 3.],
+           [5., 6.]], dtype=float32)
     """
     a = asarray(a)
     if axis is None:
@@ -348,6 +363,19 @@ def take(a, indices, axis=None, mode=None, fill_value=None):
 
 
 def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+    """Elements of ``arr`` at ``indices`` matched along ``axis`` (as from ``argsort``).
+
+    Examples
+    --------
+    >>> x = tnp.array([[10, 30, 20], [60, 40, 50]])
+    >>> i = tnp.argsort(x, axis=1)
+    >>> tnp.take_along_axis(x, i, axis=1)
+    Array([[10, 20, 30],
+           [40, 50, 60]], dtype=int32)
+    >>> tnp.take_along_axis(x, tnp.array([[2], [0]]), axis=1)
+    Array([[20],
+           [60]], dtype=int32)
+    """
     a = asarray(arr)
     i = asarray(indices)
     if axis is None:
@@ -375,7 +403,21 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
 
 
 def nonzero(a, *, size=None, fill_value=None):
-    """Indices of nonzero elements (needs concrete values unless ``size`` is given)."""
+    """Indices of nonzero elements, one array per dimension.
+
+    Needs a concrete ``a`` unless ``size`` is given: then exactly ``size`` indices come back,
+    padded with ``fill_value`` (default 0), which makes it usable under ``jit``.
+
+    Examples
+    --------
+    >>> x = tnp.array([[0, 3], [4, 0]])
+    >>> tnp.nonzero(x)
+    (Array([0, 1], dtype=int32), Array([1, 0], dtype=int32))
+    >>> tnp.nonzero(tnp.array([0, 7, 0, 8]), size=3, fill_value=-1)
+    (Array([ 1,  3, -1], dtype=int32),)
+    >>> tl.jit(lambda v: tnp.nonzero(v, size=3)[0])(tnp.array([0, 7, 0, 8]))
+    Array([1, 3, 0], dtype=int32)
+    """
     a = asarray(a)
     if a.ndim == 0:
         raise ShapeError("nonzero: not defined for 0-d arrays; use atleast_1d(a) first")
@@ -422,6 +464,17 @@ def _nonzero_static(a, size, fill_value):
 
 
 def argwhere(a, *, size=None, fill_value=None):
+    """Indices of nonzero elements as a ``(count, ndim)`` array; ``size=`` as in ``nonzero``.
+
+    Examples
+    --------
+    >>> tnp.argwhere(tnp.array([[0, 3], [4, 0]]))
+    Array([[0, 1],
+           [1, 0]], dtype=int32)
+    >>> tnp.argwhere(tnp.array([0, 7, 0]), size=2, fill_value=-1)
+    Array([[ 1],
+           [-1]], dtype=int32)
+    """
     from tensorlib._src.numpy.shape_ops import stack
 
     if asarray(a).ndim == 0:
@@ -430,10 +483,32 @@ def argwhere(a, *, size=None, fill_value=None):
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
+    """Indices of nonzero elements of the flattened ``a``; ``size=`` as in ``nonzero``.
+
+    Examples
+    --------
+    >>> tnp.flatnonzero(tnp.array([[0, 3], [4, 0]]))
+    Array([1, 2], dtype=int32)
+    >>> tnp.flatnonzero(tnp.array([0, 7]), size=3, fill_value=9)
+    Array([1, 9, 9], dtype=int32)
+    """
     return nonzero(sh.reshape(asarray(a), (asarray(a).size,)), size=size, fill_value=fill_value)[0]
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The ``offset``-th diagonal of the 2-d slices over ``axis1`` and ``axis2`` (last axis).
+
+    Examples
+    --------
+    >>> x = tnp.arange(9).reshape(3, 3)
+    >>> tnp.diagonal(x)
+    Array([0, 4, 8], dtype=int32)
+    >>> tnp.diagonal(x, offset=1)
+    Array([1, 5], dtype=int32)
+    >>> tnp.diagonal(tnp.arange(8).reshape(2, 2, 2), axis1=1, axis2=2)
+    Array([[0, 3],
+           [4, 7]], dtype=int32)
+    """
     a = asarray(a)
     a1, a2 = canonicalize_axis(axis1, a.ndim), canonicalize_axis(axis2, a.ndim)
     n, m = a.shape[a1], a.shape[a2]
@@ -450,6 +525,20 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def diag(v, k=0):
+    """The ``k``-th diagonal of a 2-d ``v``, or a 2-d array with the 1-d ``v`` on it.
+
+    Examples
+    --------
+    >>> tnp.diag(tnp.array([1, 2]))
+    Array([[1, 0],
+           [0, 2]], dtype=int32)
+    >>> tnp.diag(tnp.array([1, 2]), k=1)
+    Array([[0, 1, 0],
+           [0, 0, 2],
+           [0, 0, 0]], dtype=int32)
+    >>> tnp.diag(tnp.arange(9).reshape(3, 3), k=-1)
+    Array([3, 7], dtype=int32)
+    """
     v = asarray(v)
     if v.ndim == 1:
         n = v.shape[0] + builtins.abs(k)
@@ -463,18 +552,51 @@ def diag(v, k=0):
 
 
 def diagflat(v, k=0):
+    """A 2-d array with the flattened ``v`` on its ``k``-th diagonal.
+
+    Examples
+    --------
+    >>> tnp.diagflat(tnp.array([[1, 2], [3, 4]]))
+    Array([[1, 0, 0, 0],
+           [0, 2, 0, 0],
+           [0, 0, 3, 0],
+           [0, 0, 0, 4]], dtype=int32)
+    """
     from tensorlib._src.numpy.shape_ops import ravel
 
     return diag(ravel(v), k)
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    """Sum along the ``offset``-th diagonal (of the axes ``axis1`` and ``axis2``).
+
+    Examples
+    --------
+    >>> x = tnp.arange(9).reshape(3, 3)
+    >>> tnp.trace(x)
+    Array(12, dtype=int32)
+    >>> tnp.trace(x, offset=1)
+    Array(6, dtype=int32)
+    """
     from tensorlib._src.numpy.reductions import sum
 
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
 def compress(condition, a, axis=None):
+    """Slices of ``a`` along ``axis`` where the (concrete) ``condition`` is true.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2], [3, 4], [5, 6]])
+    >>> tnp.compress(tnp.array([True, False, True]), x, axis=0)
+    Array([[1, 2],
+           [5, 6]], dtype=int32)
+    >>> tnp.compress(tnp.array([False, True]), x, axis=1)
+    Array([[2],
+           [4],
+           [6]], dtype=int32)
+    """
     a = asarray(a)
     c = np.asarray(asarray(condition).to_numpy()).astype(bool)
     idx = np.nonzero(c)[0].astype(np.int32)
@@ -482,12 +604,28 @@ def compress(condition, a, axis=None):
 
 
 def extract(condition, arr):
+    """The elements of ``arr`` where ``condition`` is true, flattened (needs concrete values).
+
+    Examples
+    --------
+    >>> x = tnp.arange(6).reshape(2, 3)
+    >>> tnp.extract(x % 2 == 0, x)
+    Array([0, 2, 4], dtype=int32)
+    """
     from tensorlib._src.numpy.shape_ops import ravel
 
     return getitem(ravel(arr), ravel(asarray(condition)).astype(bool))
 
 
 def select(condlist, choicelist, default=0):
+    """Elementwise the choice for the first true condition, else ``default``.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6)
+    >>> tnp.select([x < 2, x > 3], [x, x * 10], default=-1)
+    Array([ 0,  1, -1, -1, 40, 50], dtype=int32)
+    """
     from tensorlib._src.numpy.ufuncs import where
 
     out = asarray(default)
@@ -497,6 +635,18 @@ def select(condlist, choicelist, default=0):
 
 
 def choose(a, choices, mode="raise"):
+    """Elementwise ``choices[a]``: each entry of ``a`` picks the array to take from.
+
+    ``mode="wrap"`` wraps indices; other out-of-range indices are clamped.
+
+    Examples
+    --------
+    >>> choices = [tnp.array([0, 1, 2]), tnp.array([10, 11, 12])]
+    >>> tnp.choose(tnp.array([1, 0, 1]), choices)
+    Array([10,  1, 12], dtype=int32)
+    >>> tnp.choose(tnp.array([2, 3, 0]), choices, mode="wrap")
+    Array([ 0, 11,  2], dtype=int32)
+    """
     from tensorlib._src.numpy.shape_ops import stack
 
     a = asarray(a)
@@ -510,6 +660,17 @@ def choose(a, choices, mode="raise"):
 
 
 def ix_(*args):
+    """Open-mesh index arrays from 1-d sequences, to index a cross product of positions.
+
+    Examples
+    --------
+    >>> rows, cols = tnp.ix_(tnp.array([0, 2]), tnp.array([1, 2]))
+    >>> rows.shape, cols.shape
+    ((2, 1), (1, 2))
+    >>> tnp.arange(9).reshape(3, 3)[rows, cols]
+    Array([[1, 2],
+           [7, 8]], dtype=int32)
+    """
     out = []
     n = len(args)
     for k, a in enumerate(args):
@@ -521,6 +682,18 @@ def ix_(*args):
 
 
 def put_along_axis(arr, indices, values, axis, inplace=False, mode=None):
+    """A copy of ``arr`` with ``values`` put at ``indices`` along ``axis``.
+
+    Returns a new array; JAX-style immutability: pass ``inplace=False``, as JAX requires.
+
+    Examples
+    --------
+    >>> x = tnp.array([[10, 30, 20], [60, 40, 50]])
+    >>> i = tnp.argmax(x, axis=1, keepdims=True)
+    >>> tnp.put_along_axis(x, i, 0, axis=1, inplace=False)
+    Array([[10,  0, 20],
+           [ 0, 40, 50]], dtype=int32)
+    """
     a = asarray(arr)
     i = asarray(indices)
     ax = canonicalize_axis(axis, a.ndim)

@@ -136,7 +136,22 @@ def cholesky(a, *, upper=False, symmetrize_input=True):
 
 def qr(a, mode="reduced"):
     """QR decomposition. ``mode``: ``"reduced"`` (k = min(m, n) columns), ``"complete"`` or
-    ``"r"`` (only R, reduced)."""
+    ``"r"`` (only R, reduced).
+
+    Returns ``QRResult(Q, R)``; the signs of Q's columns may differ between backends.
+
+    Examples
+    --------
+    >>> a = tnp.array([[3., 1.], [4., 2.], [0., 2.]])
+    >>> q, r = tnp.linalg.qr(a)
+    >>> q.shape, r.shape
+    ((3, 2), (2, 2))
+    >>> tnp.allclose(q @ r, a, atol=1e-5)
+    Array(True, dtype=bool)
+    >>> tnp.round(tnp.abs(tnp.linalg.qr(a, mode="r")), 4)
+    Array([[5.    , 2.2   ],
+           [0.    , 2.0396]], dtype=float32)
+    """
     a = _matrix("qr", a)
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
@@ -145,7 +160,18 @@ def qr(a, mode="reduced"):
 
 
 def eigh(a, UPLO=None, symmetrize_input=True):
-    """Eigenvalues (ascending) and eigenvectors of a Hermitian matrix."""
+    """Eigenvalues (ascending) and eigenvectors of a Hermitian matrix, as
+    ``EighResult(eigenvalues, eigenvectors)``.
+
+    Examples
+    --------
+    >>> a = tnp.array([[2., 1.], [1., 2.]])
+    >>> w, v = tnp.linalg.eigh(a)
+    >>> tnp.round(w, 4)
+    Array([1., 3.], dtype=float32)
+    >>> tnp.allclose(a @ v, v * w, atol=1e-5)
+    Array(True, dtype=bool)
+    """
     a = _matrix("eigh", a, True)
     if UPLO not in (None, "L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
@@ -154,7 +180,13 @@ def eigh(a, UPLO=None, symmetrize_input=True):
 
 
 def eigvalsh(a, UPLO="L", *, symmetrize_input=True):
-    """Eigenvalues (ascending) of a Hermitian matrix."""
+    """Eigenvalues (ascending) of a Hermitian matrix.
+
+    Examples
+    --------
+    >>> tnp.round(tnp.linalg.eigvalsh(tnp.array([[2., 1.], [1., 2.]])), 4)
+    Array([1., 3.], dtype=float32)
+    """
     return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
@@ -163,6 +195,17 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
     With ``hermitian`` it is computed from ``eigh``. Derivatives need ``full_matrices=False``
     unless ``a`` is square.
+
+    Examples
+    --------
+    >>> a = tnp.array([[3., 0.], [0., -4.], [0., 0.]])
+    >>> u, s, vh = tnp.linalg.svd(a, full_matrices=False)
+    >>> u.shape, tnp.round(s, 4), vh.shape
+    ((3, 2), Array([4., 3.], dtype=float32), (2, 2))
+    >>> tnp.allclose((u * s) @ vh, a, atol=1e-5)
+    Array(True, dtype=bool)
+    >>> tnp.round(tnp.linalg.svd(a, compute_uv=False), 4)
+    Array([4., 3.], dtype=float32)
     """
     a = _matrix("svd", a)
     if hermitian:
@@ -189,7 +232,13 @@ def _svd_hermitian(a, compute_uv):
 
 
 def svdvals(x, /):
-    """Singular values, descending (Array API)."""
+    """Singular values, descending (Array API).
+
+    Examples
+    --------
+    >>> tnp.round(tnp.linalg.svdvals(tnp.array([[0., 2.], [-3., 0.]])), 4)
+    Array([3., 2.], dtype=float32)
+    """
     return svd(x, compute_uv=False)
 
 
@@ -205,7 +254,17 @@ def _lu_solve(lu_, perm, b):
 
 def solve(a, b):
     """Solve ``a @ x = b``. ``b`` is a vector if 1-d, else a stack of matrices (NumPy 2 rules);
-    batch axes broadcast."""
+    batch axes broadcast.
+
+    Examples
+    --------
+    >>> a = tnp.array([[2., 1.], [1., 3.]])
+    >>> tnp.round(tnp.linalg.solve(a, tnp.array([3., 5.])), 4)
+    Array([0.8, 1.4], dtype=float32)
+    >>> tnp.round(tnp.linalg.solve(a, tnp.array([[3., 1.], [5., 2.]])), 4)
+    Array([[0.8, 0.2],
+           [1.4, 0.6]], dtype=float32)
+    """
     a = _matrix("solve", a, True)
     a, b = promote_dtypes(a, _inexact(b))
     n = a.shape[-1]
@@ -224,14 +283,31 @@ def solve(a, b):
 
 
 def inv(a):
-    """Inverse of each square matrix (through LU; singular matrices give inf/NaN)."""
+    """Inverse of each square matrix (through LU; singular matrices give inf/NaN).
+
+    Examples
+    --------
+    >>> tnp.round(tnp.linalg.inv(tnp.array([[2., 0.], [1., 4.]])), 4)
+    Array([[ 0.5  ,  0.   ],
+           [-0.125,  0.25 ]], dtype=float32)
+    >>> tnp.linalg.inv(tnp.ones((5, 3, 3)) + tnp.eye(3)).shape
+    (5, 3, 3)
+    """
     a = _matrix("inv", a, True)
     eye = la.eye_like(a)
     return solve(a, eye)
 
 
 def det(a):
-    """Determinant, as the product of the diagonal of the LU factor and the pivots' sign."""
+    """Determinant, as the product of the diagonal of the LU factor and the pivots' sign.
+
+    Examples
+    --------
+    >>> tnp.round(tnp.linalg.det(tnp.array([[1., 2.], [3., 4.]])), 4)
+    Array(-2., dtype=float32)
+    >>> tnp.round(tnp.linalg.det(tnp.stack([tnp.eye(2), 2 * tnp.eye(2)])), 4)
+    Array([1., 4.], dtype=float32)
+    """
     a = _matrix("det", a, True)
     if a.shape[-1] == 0:
         return full(a.shape[:-2], 1, a.dtype)
@@ -240,7 +316,16 @@ def det(a):
 
 
 def slogdet(a, *, method=None):
-    """``(sign, logabsdet)`` with ``det(a) = sign * exp(logabsdet)``; ``(0, -inf)`` if singular."""
+    """``(sign, logabsdet)`` with ``det(a) = sign * exp(logabsdet)``; ``(0, -inf)`` if singular.
+
+    Examples
+    --------
+    >>> sign, logdet = tnp.linalg.slogdet(tnp.array([[0., 2.], [3., 0.]]))
+    >>> sign, tnp.round(logdet, 4)
+    (Array(-1., dtype=float32), Array(1.7918, dtype=float32))
+    >>> tnp.linalg.slogdet(tnp.array([[1., 2.], [2., 4.]])).logabsdet
+    Array(-inf, dtype=float32)
+    """
     a = _matrix("slogdet", a, True)
     if method not in (None, "lu"):
         raise ValueError(f"slogdet: method must be 'lu', got {method!r}")
@@ -267,7 +352,17 @@ def _rtol_cutoff(s, rtol, m, n):
 
 def pinv(a, rtol=None, hermitian=False, *, rcond=None):
     """Moore-Penrose pseudo-inverse via the SVD; singular values below ``rtol * max(s)`` are
-    dropped (``rtol`` defaults to ``max(m, n) * eps``)."""
+    dropped (``rtol`` defaults to ``max(m, n) * eps``).
+
+    Examples
+    --------
+    >>> tnp.round(tnp.linalg.pinv(tnp.array([[1., 0.], [0., 2.], [0., 0.]])), 4)
+    Array([[1. , 0. , 0. ],
+           [0. , 0.5, 0. ]], dtype=float32)
+    >>> tnp.round(tnp.linalg.pinv(tnp.array([[1., 1.], [1., 1.]])), 4)
+    Array([[0.25, 0.25],
+           [0.25, 0.25]], dtype=float32)
+    """
     a = _matrix("pinv", a)
     m, n = a.shape[-2:]
     if rtol is None:
@@ -284,7 +379,21 @@ def pinv(a, rtol=None, hermitian=False, *, rcond=None):
 
 
 def matrix_power(a, n):
-    """``a`` multiplied by itself ``n`` times (``n < 0`` uses ``inv(a)``)."""
+    """``a`` multiplied by itself ``n`` times (``n < 0`` uses ``inv(a)``).
+
+    Examples
+    --------
+    >>> a = tnp.array([[1, 1], [0, 1]])
+    >>> tnp.linalg.matrix_power(a, 3)
+    Array([[1, 3],
+           [0, 1]], dtype=int32)
+    >>> tnp.linalg.matrix_power(a, 0)
+    Array([[1, 0],
+           [0, 1]], dtype=int32)
+    >>> tnp.round(tnp.linalg.matrix_power(tnp.array([[2., 0.], [0., 4.]]), -1), 4)
+    Array([[0.5 , 0.  ],
+           [0.  , 0.25]], dtype=float32)
+    """
     a = asarray(a)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ShapeError(f"matrix_power: needs square matrices, got {a.aval.str_short()}")
@@ -311,6 +420,13 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
 
     Residuals are returned always (as JAX does); with ``numpy_resid`` only when ``a`` has full
     column rank and more rows than columns, as NumPy does (needs concrete values).
+
+    Examples
+    --------
+    >>> a = tnp.array([[1., 0.], [1., 1.], [1., 2.]])
+    >>> x, resid, rank, s = tnp.linalg.lstsq(a, tnp.array([1., 2., 4.]))
+    >>> tnp.round(x, 4), tnp.round(resid, 4), rank
+    (Array([0.8333, 1.5   ], dtype=float32), Array([0.1667], dtype=float32), Array(2, dtype=int32))
     """
     a, b = promote_dtypes(_inexact(a), _inexact(b))
     if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
@@ -338,7 +454,15 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
 
 def matrix_rank(M, rtol=None, *, tol=None):
     """Number of singular values above ``tol`` (default ``rtol * max(s)`` with ``rtol =
-    max(m, n) * eps``)."""
+    max(m, n) * eps``).
+
+    Examples
+    --------
+    >>> tnp.linalg.matrix_rank(tnp.array([[1., 2.], [2., 4.]]))
+    Array(1, dtype=int32)
+    >>> tnp.linalg.matrix_rank(tnp.eye(3))
+    Array(3, dtype=int32)
+    """
     M = _inexact(M)
     if M.ndim < 2:
         return (_sum(M != 0) > 0).astype(dtypes.default_int())
@@ -352,7 +476,16 @@ def matrix_rank(M, rtol=None, *, tol=None):
 
 
 def cond(x, p=None):
-    """Condition number in the norm ``p`` (2-norm by default; inf for singular matrices)."""
+    """Condition number in the norm ``p`` (2-norm by default; inf for singular matrices).
+
+    Examples
+    --------
+    >>> a = tnp.array([[2., 0.], [0., 0.5]])
+    >>> tnp.round(tnp.linalg.cond(a), 4)
+    Array(4., dtype=float32)
+    >>> tnp.round(tnp.linalg.cond(a, p="fro"), 4)
+    Array(4.25, dtype=float32)
+    """
     x = _matrix("cond", x)
     if p in (None, 2, -2):
         s = svdvals(x)
@@ -367,7 +500,16 @@ def cond(x, p=None):
 
 def multi_dot(arrays, *, precision=None):
     """Product of a chain of matrices, in the cheapest association order (dynamic
-    programming over the shapes). The first and last may be 1-d."""
+    programming over the shapes). The first and last may be 1-d.
+
+    Examples
+    --------
+    >>> a, b, c = tnp.ones((10, 2)), tnp.ones((2, 10)), tnp.ones((10, 3))
+    >>> tnp.linalg.multi_dot([a, b, c]).shape
+    (10, 3)
+    >>> tnp.linalg.multi_dot([tnp.array([1, 2]), tnp.array([[1, 0], [0, 1]]), tnp.array([3, 4])])
+    Array(11, dtype=int32)
+    """
     arrs = [asarray(a) for a in arrays]
     if len(arrs) < 2:
         raise ValueError("multi_dot: needs at least two arrays")
@@ -413,7 +555,17 @@ def _chain(arrs, split, i, j):
 
 def tensorinv(a, ind=2):
     """Inverse of ``a`` seen as a linear map from its last ``ndim - ind`` axes to the first
-    ``ind``: ``tensordot(tensorinv(a, ind), a, ind)`` is the identity."""
+    ``ind``: ``tensordot(tensorinv(a, ind), a, ind)`` is the identity.
+
+    Examples
+    --------
+    >>> a = tnp.eye(6).reshape(6, 2, 3) * 2
+    >>> ainv = tnp.linalg.tensorinv(a, ind=1)
+    >>> ainv.shape
+    (2, 3, 6)
+    >>> tnp.round(ainv[0, 0], 4)
+    Array([0.5, 0. , 0. , 0. , 0. , 0. ], dtype=float32)
+    """
     a = _inexact(a)
     if ind <= 0:
         raise ValueError(f"tensorinv: ind must be positive, got {ind}")
@@ -426,7 +578,15 @@ def tensorinv(a, ind=2):
 
 
 def tensorsolve(a, b, axes=None):
-    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x``."""
+    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x``.
+
+    Examples
+    --------
+    >>> a = tnp.eye(6).reshape(2, 3, 6) * 2
+    >>> x = tnp.linalg.tensorsolve(a, tnp.ones((2, 3)))
+    >>> x.shape, tnp.round(x[:3], 4)
+    ((6,), Array([0.5, 0.5, 0.5], dtype=float32))
+    """
     a, b = promote_dtypes(_inexact(a), _inexact(b))
     if axes is not None:
         order = [d for d in range(a.ndim) if d not in
@@ -512,7 +672,18 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """Vector norm over ``axis`` (all axes, flattened, by default; a tuple of axes is treated
-    as one flattened axis). Array API."""
+    as one flattened axis). Array API.
+
+    Examples
+    --------
+    >>> x = tnp.array([[3., 4.], [-6., 8.]])
+    >>> tnp.linalg.vector_norm(x, axis=1)
+    Array([ 5., 10.], dtype=float32)
+    >>> tnp.linalg.vector_norm(x, ord=1)
+    Array(21., dtype=float32)
+    >>> tnp.linalg.vector_norm(x, ord=tnp.inf, axis=0, keepdims=True)
+    Array([[6., 8.]], dtype=float32)
+    """
     x = _inexact(x)
     if axis is None:
         axes = tuple(range(x.ndim))
@@ -523,7 +694,16 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-    """Matrix norm over the last two axes. Array API."""
+    """Matrix norm over the last two axes (Frobenius by default). Array API.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1., -2.], [3., 4.]])
+    >>> tnp.round(tnp.linalg.matrix_norm(x), 4)
+    Array(5.4772, dtype=float32)
+    >>> tnp.linalg.matrix_norm(x, ord=1), tnp.linalg.matrix_norm(x, ord=tnp.inf)
+    (Array(6., dtype=float32), Array(7., dtype=float32))
+    """
     x = _matrix("matrix_norm", x)
     return _matrix_norm(x, (x.ndim - 2, x.ndim - 1), ord, keepdims)
 
@@ -533,14 +713,38 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 
 
 def matmul(x1, x2, /):
+    """Array API ``linalg.matmul``: the same as ``tnp.matmul``, positional arguments only.
+
+    Examples
+    --------
+    >>> tnp.linalg.matmul(tnp.array([[1, 2], [3, 4]]), tnp.array([1, -1]))
+    Array([-1, -1], dtype=int32)
+    """
     return _products.matmul(x1, x2)
 
 
 def matrix_transpose(x, /):
+    """Array API: transpose of the last two axes.
+
+    Examples
+    --------
+    >>> tnp.linalg.matrix_transpose(tnp.array([[1, 2, 3]]))
+    Array([[1],
+           [2],
+           [3]], dtype=int32)
+    """
     return _matrix_transpose(x)
 
 
 def outer(x1, x2, /):
+    """Array API: outer product of two 1-d arrays.
+
+    Examples
+    --------
+    >>> tnp.linalg.outer(tnp.array([1, 2]), tnp.array([1, 10, 100]))
+    Array([[  1,  10, 100],
+           [  2,  20, 200]], dtype=int32)
+    """
     x1, x2 = asarray(x1), asarray(x2)
     if x1.ndim != 1 or x2.ndim != 1:
         raise ShapeError(f"outer: needs 1-d arrays, got {x1.aval.str_short()} and "
@@ -549,14 +753,38 @@ def outer(x1, x2, /):
 
 
 def tensordot(x1, x2, /, *, axes=2):
+    """Array API ``tensordot``: contract the last ``axes`` axes of ``x1`` with the first of
+    ``x2`` (``axes`` is keyword-only).
+
+    Examples
+    --------
+    >>> tnp.linalg.tensordot(tnp.ones((2, 3)), tnp.ones((3, 4)), axes=1)
+    Array([[3., 3., 3., 3.],
+           [3., 3., 3., 3.]], dtype=float32)
+    """
     return _products.tensordot(x1, x2, axes)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
+    """Array API: vector dot product along ``axis`` (conjugating ``x1``).
+
+    Examples
+    --------
+    >>> tnp.linalg.vecdot(tnp.array([[1, 2], [3, 4]]), tnp.array([1, 10]))
+    Array([21, 43], dtype=int32)
+    """
     return _products.vecdot(x1, x2, axis=axis)
 
 
 def cross(x1, x2, /, *, axis=-1):
+    """Array API: cross product of 3-vectors along ``axis`` (no 2-vectors, unlike NumPy's).
+
+    Examples
+    --------
+    >>> tnp.linalg.cross(tnp.array([[1, 0, 0], [0, 1, 0]]), tnp.array([0, 0, 1]))
+    Array([[ 0, -1,  0],
+           [ 1,  0,  0]], dtype=int32)
+    """
     x1, x2 = asarray(x1), asarray(x2)
     if x1.ndim == 0 or x2.ndim == 0 or x1.shape[axis] != 3 or x2.shape[axis] != 3:
         raise ShapeError(f"cross: needs size 3 along axis {axis}, got {x1.aval.str_short()} "
@@ -565,7 +793,18 @@ def cross(x1, x2, /, *, axis=-1):
 
 
 def diagonal(x, /, *, offset=0):
-    """Diagonals of the last two axes."""
+    """Diagonals of the last two axes (Array API; ``offset`` picks which).
+
+    Examples
+    --------
+    >>> x = tnp.arange(8).reshape(2, 2, 2)
+    >>> tnp.linalg.diagonal(x)
+    Array([[0, 3],
+           [4, 7]], dtype=int32)
+    >>> tnp.linalg.diagonal(x, offset=1)
+    Array([[1],
+           [5]], dtype=int32)
+    """
     x = asarray(x)
     if x.ndim < 2:
         raise ShapeError(f"diagonal: needs at least 2 dimensions, got {x.aval.str_short()}")
@@ -573,5 +812,14 @@ def diagonal(x, /, *, offset=0):
 
 
 def trace(x, /, *, offset=0, dtype=None):
-    """Traces of the last two axes."""
+    """Traces of the last two axes (Array API; ``offset`` picks the diagonal).
+
+    Examples
+    --------
+    >>> x = tnp.arange(8).reshape(2, 2, 2)
+    >>> tnp.linalg.trace(x)
+    Array([ 3, 11], dtype=int32)
+    >>> tnp.linalg.trace(x, offset=-1)
+    Array([2, 6], dtype=int32)
+    """
     return _indexing.trace(x, offset, -2, -1, dtype)

@@ -118,32 +118,79 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, interpolation=None):
-    """The ``q``-th percentiles (``q`` in [0, 100]) along ``axis``."""
+    """The ``q``-th percentiles (``q`` in [0, 100]) along ``axis``; ``method`` as in NumPy.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1., 2., 3., 4.], [10., 20., 30., 40.]])
+    >>> tnp.percentile(x, 50, axis=1)
+    Array([ 2.5, 25. ], dtype=float32)
+    >>> tnp.percentile(x, tnp.array([0, 100]), axis=1)
+    Array([[ 1., 10.],
+           [ 4., 40.]], dtype=float32)
+    >>> tnp.percentile(tnp.array([1., 2., 3., 4.]), 50, method="lower")
+    Array(2., dtype=float32)
+    """
     method = interpolation or method
     q = ufuncs.true_divide(q, 100)
     return _quantile("percentile", a, q, axis, method, keepdims, False)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    """The median along ``axis`` (all axes by default)."""
+    """The median along ``axis`` (all axes by default); NaN if a slice has a NaN.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1., 3., 2.], [4., 6., 9.]])
+    >>> tnp.median(x)
+    Array(3.5, dtype=float32)
+    >>> tnp.median(x, axis=1)
+    Array([2., 6.], dtype=float32)
+    >>> tnp.median(x, axis=0, keepdims=True)
+    Array([[2.5, 4.5, 5.5]], dtype=float32)
+    """
     return _quantile("median", a, 0.5, axis, "linear", keepdims, False)
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, interpolation=None):
-    """``quantile`` ignoring NaNs (NaN where a slice is all NaN)."""
+    """``quantile`` ignoring NaNs (NaN where a slice is all NaN).
+
+    Examples
+    --------
+    >>> x = tnp.array([[1., tnp.nan, 3.], [tnp.nan, tnp.nan, tnp.nan]])
+    >>> tnp.nanquantile(x, 0.5, axis=1)
+    Array([ 2., nan], dtype=float32)
+    """
     method = interpolation or method
     return _quantile("nanquantile", a, q, axis, method, keepdims, True)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, interpolation=None):
+    """``percentile`` ignoring NaNs (NaN where a slice is all NaN).
+
+    Examples
+    --------
+    >>> tnp.nanpercentile(tnp.array([1., tnp.nan, 2., 3.]), tnp.array([0, 50, 100]))
+    Array([1., 2., 3.], dtype=float32)
+    """
     method = interpolation or method
     q = ufuncs.true_divide(q, 100)
     return _quantile("nanpercentile", a, q, axis, method, keepdims, True)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """``median`` ignoring NaNs (NaN where a slice is all NaN).
+
+    Examples
+    --------
+    >>> x = tnp.array([[1., tnp.nan, 3.], [4., 5., 6.]])
+    >>> tnp.nanmedian(x, axis=1)
+    Array([2., 5.], dtype=float32)
+    >>> tnp.median(x, axis=1)
+    Array([nan,  5.], dtype=float32)
+    """
     return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True)
 
 
@@ -158,7 +205,20 @@ def _slice_axis(x, start, stop, axis):
 
 
 def diff(a, n=1, axis=-1, prepend=None, append=None):
-    """``n``-th discrete difference along ``axis`` (booleans: ``!=``, as NumPy)."""
+    """``n``-th discrete difference along ``axis`` (booleans: ``!=``, as NumPy).
+
+    Examples
+    --------
+    >>> x = tnp.array([1, 4, 9, 16])
+    >>> tnp.diff(x)
+    Array([3, 5, 7], dtype=int32)
+    >>> tnp.diff(x, n=2)
+    Array([2, 2], dtype=int32)
+    >>> tnp.diff(x, prepend=0)
+    Array([1, 3, 5, 7], dtype=int32)
+    >>> tnp.diff(tnp.array([[1, 2], [5, 3]]), axis=0)
+    Array([[4, 1]], dtype=int32)
+    """
     a = asarray(a)
     n = operator.index(n)
     if n < 0:
@@ -188,7 +248,16 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
 
 
 def ediff1d(ary, to_end=None, to_begin=None):
-    """Differences of consecutive elements of the flattened array."""
+    """Differences of consecutive elements of the flattened array, optionally with
+    ``to_begin``/``to_end`` values around them.
+
+    Examples
+    --------
+    >>> tnp.ediff1d(tnp.array([[1, 2], [4, 8]]))
+    Array([1, 2, 4], dtype=int32)
+    >>> tnp.ediff1d(tnp.array([1, 2, 4]), to_begin=0, to_end=tnp.array([9, 9]))
+    Array([0, 1, 2, 9, 9], dtype=int32)
+    """
     d = diff(shape_ops.ravel(ary))
     parts = [d]
     if to_begin is not None:
@@ -241,7 +310,22 @@ def _gradient_axis(f, h, axis, edge_order):
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
-    """Central differences inside, one-sided (order ``edge_order``) at the ends."""
+    """Central differences inside, one-sided (order ``edge_order``) at the ends.
+
+    Spacings may be a scalar or coordinates per axis; several axes give a list of arrays.
+
+    Examples
+    --------
+    >>> f = tnp.array([1., 2., 4., 7., 11.])
+    >>> tnp.gradient(f)
+    Array([1. , 1.5, 2.5, 3.5, 4. ], dtype=float32)
+    >>> tnp.gradient(f, 2.)
+    Array([0.5 , 0.75, 1.25, 1.75, 2.  ], dtype=float32)
+    >>> tnp.gradient(tnp.array([[1., 2.], [3., 5.]]))
+    [Array([[2., 3.],
+           [2., 3.]], dtype=float32), Array([[1., 1.],
+           [2., 2.]], dtype=float32)]
+    """
     f = _inexact(asarray(f))
     if edge_order not in (1, 2):
         raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order}")
@@ -264,7 +348,16 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """``|a - b| <= atol + rtol * |b|`` elementwise; infinities must match exactly."""
+    """``|a - b| <= atol + rtol * |b|`` elementwise; infinities must match exactly.
+
+    Examples
+    --------
+    >>> a = tnp.array([1.0, 1.0, tnp.inf, tnp.nan])
+    >>> tnp.isclose(a, tnp.array([1.000001, 1.1, tnp.inf, tnp.nan]))
+    Array([ True, False,  True, False], dtype=bool)
+    >>> tnp.isclose(a, tnp.array([1., 1.1, tnp.inf, tnp.nan]), rtol=0.2, equal_nan=True)
+    Array([ True,  True,  True,  True], dtype=bool)
+    """
     a, b = promote_dtypes(asarray(a), asarray(b))
     shp = broadcast_shapes(a.shape, b.shape, op="isclose")
     a, b = broadcast_to(a, shp), broadcast_to(b, shp)
@@ -282,12 +375,29 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Whether every element of ``a`` is close to ``b`` (a 0-d boolean array)."""
+    """Whether every element of ``a`` is close to ``b`` (a 0-d boolean array).
+
+    Examples
+    --------
+    >>> tnp.allclose(tnp.array([1., 2.]), tnp.array([1.000001, 2.]))
+    Array(True, dtype=bool)
+    >>> tnp.allclose(tnp.array([1., tnp.nan]), tnp.array([1., tnp.nan]), equal_nan=True)
+    Array(True, dtype=bool)
+    """
     return reductions.all(isclose(a, b, rtol, atol, equal_nan))
 
 
 def array_equal(a1, a2, equal_nan=False):
-    """Same shape and same elements (a 0-d boolean array)."""
+    """Same shape and same elements (a 0-d boolean array).
+
+    Examples
+    --------
+    >>> a = tnp.array([1, 2])
+    >>> tnp.array_equal(a, tnp.array([1, 2])), tnp.array_equal(a, tnp.array([1, 3]))
+    (Array(True, dtype=bool), Array(False, dtype=bool))
+    >>> tnp.array_equal(tnp.array([tnp.nan]), tnp.array([tnp.nan]), equal_nan=True)
+    Array(True, dtype=bool)
+    """
     a1, a2 = asarray(a1), asarray(a2)
     if a1.shape != a2.shape:
         return asarray(False)
@@ -298,7 +408,16 @@ def array_equal(a1, a2, equal_nan=False):
 
 
 def array_equiv(a1, a2):
-    """Broadcastable to one shape and equal there (a 0-d boolean array)."""
+    """Broadcastable to one shape and equal there (a 0-d boolean array).
+
+    Examples
+    --------
+    >>> a = tnp.array([1, 2])
+    >>> tnp.array_equiv(a, tnp.array([[1, 2], [1, 2]]))
+    Array(True, dtype=bool)
+    >>> tnp.array_equiv(a, tnp.array([[1, 2], [1, 3]]))
+    Array(False, dtype=bool)
+    """
     a1, a2 = asarray(a1), asarray(a2)
     try:
         broadcast_shapes(a1.shape, a2.shape)
@@ -308,6 +427,13 @@ def array_equiv(a1, a2):
 
 
 def isreal(x):
+    """Elementwise test for a zero imaginary part (all true for real dtypes).
+
+    Examples
+    --------
+    >>> tnp.isreal(tnp.array([1 + 0j, 1j]))
+    Array([ True, False], dtype=bool)
+    """
     x = asarray(x)
     if not dtypes.is_complex(x.dtype):
         return creation.full_like(x, True, dtypes.bool_)
@@ -315,6 +441,13 @@ def isreal(x):
 
 
 def iscomplex(x):
+    """Elementwise test for a nonzero imaginary part (all false for real dtypes).
+
+    Examples
+    --------
+    >>> tnp.iscomplex(tnp.array([1 + 0j, 1j]))
+    Array([False,  True], dtype=bool)
+    """
     x = asarray(x)
     if not dtypes.is_complex(x.dtype):
         return creation.full_like(x, False, dtypes.bool_)
@@ -322,6 +455,13 @@ def iscomplex(x):
 
 
 def iscomplexobj(x):
+    """Whether ``x`` has a complex dtype, whatever its values (a Python bool).
+
+    Examples
+    --------
+    >>> tnp.iscomplexobj(tnp.array([1 + 0j])), tnp.iscomplexobj(tnp.array([1.]))
+    (True, False)
+    """
     dt = getattr(x, "dtype", None)
     if dt is None:
         dt = asarray(x).dtype
@@ -329,11 +469,24 @@ def iscomplexobj(x):
 
 
 def isrealobj(x):
+    """Whether ``x`` has no complex dtype, whatever its values (a Python bool).
+
+    Examples
+    --------
+    >>> tnp.isrealobj(tnp.array([1 + 0j])), tnp.isrealobj(3)
+    (False, True)
+    """
     return not iscomplexobj(x)
 
 
 def isscalar(element):
-    """True for Python/NumPy scalars and 0-d arrays, as ``jax.numpy.isscalar``."""
+    """True for Python/NumPy scalars and 0-d arrays, as ``jax.numpy.isscalar``.
+
+    Examples
+    --------
+    >>> tnp.isscalar(1.5), tnp.isscalar(tnp.array(2)), tnp.isscalar(tnp.array([2]))
+    (True, True, False)
+    """
     if isinstance(element, (Array, np.ndarray, np.generic)):
         return np.ndim(element) == 0 if not isinstance(element, Array) else element.ndim == 0
     return isinstance(element, (builtins.bool, builtins.int, builtins.float, builtins.complex))
@@ -376,12 +529,32 @@ def _convolve(a, v, mode, name):
 
 
 def convolve(a, v, mode="full", *, precision=None, preferred_element_type=None):
-    """Discrete linear convolution of two 1-d arrays."""
+    """Discrete linear convolution of two 1-d arrays (``mode`` "full", "same" or "valid").
+
+    Examples
+    --------
+    >>> a, v = tnp.array([1., 2., 3.]), tnp.array([0., 1., 2.])
+    >>> tnp.convolve(a, v)
+    Array([0., 1., 4., 7., 6.], dtype=float32)
+    >>> tnp.convolve(a, v, mode="same")
+    Array([1., 4., 7.], dtype=float32)
+    >>> tnp.convolve(a, v, mode="valid")
+    Array([4.], dtype=float32)
+    """
     return _convolve(a, v, mode, "convolve")
 
 
 def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None):
-    """Cross-correlation ``c[k] = sum_n a[n + k] * conj(v[n])`` of two 1-d arrays."""
+    """Cross-correlation ``c[k] = sum_n a[n + k] * conj(v[n])`` of two 1-d arrays.
+
+    Examples
+    --------
+    >>> a = tnp.array([1., 2., 3., 4.])
+    >>> tnp.correlate(a, tnp.array([1., 0., -1.]))
+    Array([-2., -2.], dtype=float32)
+    >>> tnp.correlate(a, tnp.array([1., 1.]), mode="full")
+    Array([1., 3., 5., 7., 4.], dtype=float32)
+    """
     a, v = asarray(a), asarray(v)
     if v.ndim == 1 and a.ndim == 1 and v.shape[0] > a.shape[0]:
         return shape_ops.flip(ufuncs.conj(correlate(v, a, mode)))
@@ -391,7 +564,18 @@ def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None
 def bincount(x, weights=None, minlength=0, *, length=None):
     """Occurrences of each value in the non-negative int array ``x``.
 
-    Without ``length`` the output size depends on ``max(x)``, so ``x`` must be concrete.
+    Without ``length`` the output size depends on ``max(x)``, so ``x`` must be concrete;
+    ``length=`` makes it usable under ``jit`` (larger values are dropped).
+
+    Examples
+    --------
+    >>> x = tnp.array([0, 1, 1, 3])
+    >>> tnp.bincount(x)
+    Array([1, 2, 0, 1], dtype=int32)
+    >>> tnp.bincount(x, weights=tnp.array([0.5, 1., 1., 2.]), minlength=6)
+    Array([0.5, 2. , 0. , 2. , 0. , 0. ], dtype=float32)
+    >>> tl.jit(lambda v: tnp.bincount(v, length=3))(x)
+    Array([1, 2, 0], dtype=int32)
     """
     x = asarray(x)
     if not dtypes.is_integer(x.dtype):
@@ -422,7 +606,16 @@ def bincount(x, weights=None, minlength=0, *, length=None):
 
 
 def digitize(x, bins, right=False):
-    """Index of the bin of each ``x`` (bins increasing or decreasing)."""
+    """Index of the bin of each ``x`` (bins increasing or decreasing).
+
+    Examples
+    --------
+    >>> bins = tnp.array([0., 1., 2.])
+    >>> tnp.digitize(tnp.array([-1., 0., 0.5, 2., 3.]), bins)
+    Array([0, 1, 1, 3, 3], dtype=int32)
+    >>> tnp.digitize(tnp.array([-1., 0., 0.5, 2., 3.]), bins, right=True)
+    Array([0, 0, 1, 2, 3], dtype=int32)
+    """
     x, bins = asarray(x), asarray(bins)
     if bins.ndim != 1:
         raise ShapeError(f"digitize: bins must be 1-d, got {bins.aval.str_short()}")
@@ -436,6 +629,16 @@ def digitize(x, bins, right=False):
 
 
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """The ``bins + 1`` edges ``histogram`` would use: even steps over ``range`` or the
+    data's min and max.
+
+    Examples
+    --------
+    >>> tnp.histogram_bin_edges(tnp.array([1., 2., 5.]), bins=4)
+    Array([1., 2., 3., 4., 5.], dtype=float32)
+    >>> tnp.histogram_bin_edges(tnp.array([1, 2]), bins=2, range=(0, 4))
+    Array([0., 2., 4.], dtype=float32)
+    """
     a = shape_ops.ravel(asarray(a))
     if not isinstance(bins, (int, np.integer)):
         return asarray(bins)
@@ -457,7 +660,16 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
 
 def histogram(a, bins=10, range=None, weights=None, density=None):
     """Counts (or weight sums) per bin and the bin edges; the last bin includes its right
-    edge, values outside the edges are ignored."""
+    edge, values outside the edges are ignored.
+
+    Examples
+    --------
+    >>> counts, edges = tnp.histogram(tnp.array([1., 2., 2., 3., 9.]), bins=4, range=(0, 4))
+    >>> counts
+    Array([0, 1, 2, 1], dtype=int32)
+    >>> edges
+    Array([0., 1., 2., 3., 4.], dtype=float32)
+    """
     a = shape_ops.ravel(asarray(a))
     edges = histogram_bin_edges(a, bins, range)
     nb = edges.shape[0] - 1
@@ -478,7 +690,18 @@ def histogram(a, bins=10, range=None, weights=None, density=None):
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):
-    """Piecewise-linear interpolation of the points ``(xp, fp)`` (``xp`` increasing) at ``x``."""
+    """Piecewise-linear interpolation of the points ``(xp, fp)`` (``xp`` increasing) at ``x``.
+
+    Outside ``xp``, ``fp[0]``/``fp[-1]`` (or ``left``/``right``) are used.
+
+    Examples
+    --------
+    >>> xp, fp = tnp.array([0., 1., 3.]), tnp.array([0., 10., 30.])
+    >>> tnp.interp(tnp.array([0.5, 2., 5.]), xp, fp)
+    Array([ 5., 20., 30.], dtype=float32)
+    >>> tnp.interp(tnp.array([-1., 4.]), xp, fp, left=-1., right=99.)
+    Array([-1., 99.], dtype=float32)
+    """
     x, xp = asarray(x), asarray(xp)
     fp = asarray(fp)
     if xp.ndim != 1 or fp.ndim != 1 or xp.shape != fp.shape:
@@ -521,7 +744,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 
 def polyval(p, x):
-    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule."""
+    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule.
+
+    Examples
+    --------
+    >>> tnp.polyval(tnp.array([1, 0, -2]), tnp.array([0, 1, 2, 3]))
+    Array([-2, -1,  2,  7], dtype=int32)
+    """
     p = asarray(p)
     if p.ndim != 1:
         raise ShapeError(f"polyval: coefficients must be 1-d, got {p.aval.str_short()}")
@@ -533,7 +762,16 @@ def polyval(p, x):
 
 
 def polyder(p, m=1):
-    """Coefficients of the ``m``-th derivative of the polynomial ``p``."""
+    """Coefficients of the ``m``-th derivative of the polynomial ``p``.
+
+    Examples
+    --------
+    >>> p = tnp.array([1., 2., 3., 4.])
+    >>> tnp.polyder(p)
+    Array([3., 4., 3.], dtype=float32)
+    >>> tnp.polyder(p, m=2)
+    Array([6., 4.], dtype=float32)
+    """
     p = asarray(p)
     for _ in builtins.range(operator.index(m)):
         n = p.shape[0] - 1
@@ -544,21 +782,53 @@ def polyder(p, m=1):
 
 
 def polyadd(a1, a2):
+    """Coefficients of the sum of two polynomials (highest power first).
+
+    Examples
+    --------
+    >>> tnp.polyadd(tnp.array([1, 2]), tnp.array([1, 0, 5]))
+    Array([1, 1, 7], dtype=int32)
+    """
     a1, a2 = promote_dtypes(asarray(a1), asarray(a2))
     n = builtins.max(a1.shape[0], a2.shape[0])
     return shape_ops.pad(a1, (n - a1.shape[0], 0)) + shape_ops.pad(a2, (n - a2.shape[0], 0))
 
 
 def polysub(a1, a2):
+    """Coefficients of the difference of two polynomials (highest power first).
+
+    Examples
+    --------
+    >>> tnp.polysub(tnp.array([1, 2]), tnp.array([1, 0, 5]))
+    Array([-1,  1, -3], dtype=int32)
+    """
     return polyadd(a1, ufuncs.negative(asarray(a2)))
 
 
 def polymul(a1, a2):
+    """Coefficients of the product of two polynomials (highest power first).
+
+    Examples
+    --------
+    >>> tnp.polymul(tnp.array([1., 1.]), tnp.array([1., -1.]))
+    Array([ 1.,  0., -1.], dtype=float32)
+    """
     return convolve(a1, a2)
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """Integral of ``y`` along ``axis`` by the trapezoidal rule."""
+    """Integral of ``y`` along ``axis`` by the trapezoidal rule (spacing ``dx`` or points ``x``).
+
+    Examples
+    --------
+    >>> y = tnp.array([1., 2., 3.])
+    >>> tnp.trapezoid(y)
+    Array(4., dtype=float32)
+    >>> tnp.trapezoid(y, dx=0.5)
+    Array(2., dtype=float32)
+    >>> tnp.trapezoid(y, x=tnp.array([0., 1., 3.]))
+    Array(6.5, dtype=float32)
+    """
     y = _inexact(asarray(y))
     ax = canonicalize_axis(axis, y.ndim, "trapezoid")
     if x is None:
@@ -571,7 +841,20 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
-    """Covariance matrix of the variables in the rows (``rowvar``) of ``m`` (and ``y``)."""
+    """Covariance matrix of the variables in the rows (``rowvar``) of ``m`` (and ``y``).
+
+    Examples
+    --------
+    >>> x = tnp.array([[0., 1., 2.], [2., 1., 0.]])
+    >>> tnp.cov(x)
+    Array([[ 1., -1.],
+           [-1.,  1.]], dtype=float32)
+    >>> tnp.cov(x, bias=True)
+    Array([[ 0.6666667, -0.6666667],
+           [-0.6666667,  0.6666667]], dtype=float32)
+    >>> tnp.cov(tnp.array([1., 2., 3., 4., 5.]))
+    Array(2.5, dtype=float32)
+    """
     if ddof is not None and ddof != int(ddof):
         raise ValueError("cov: ddof must be an integer")
     x = shape_ops.atleast_2d(_inexact(asarray(m)))
@@ -610,7 +893,16 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 
 
 def corrcoef(x, y=None, rowvar=True):
-    """Pearson correlation coefficients, clipped to [-1, 1]."""
+    """Pearson correlation coefficients, clipped to [-1, 1].
+
+    Examples
+    --------
+    >>> x = tnp.array([[0., 1., 2.], [4., 2., 0.], [1., 1., 4.]])
+    >>> tnp.round(tnp.corrcoef(x), 4)
+    Array([[ 1.   , -1.   ,  0.866],
+           [-1.   ,  1.   , -0.866],
+           [ 0.866, -0.866,  1.   ]], dtype=float32)
+    """
     c = cov(x, y, rowvar)
     if c.ndim == 0:
         return c / c
@@ -623,7 +915,17 @@ def corrcoef(x, y=None, rowvar=True):
 
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):
-    """``func1d`` applied to every 1-d slice along ``axis`` (a Python loop over slices)."""
+    """``func1d`` applied to every 1-d slice along ``axis`` (a Python loop over slices).
+
+    Examples
+    --------
+    >>> x = tnp.array([[3, 1, 2], [9, 7, 8]])
+    >>> tnp.apply_along_axis(tnp.sort, 1, x)
+    Array([[1, 2, 3],
+           [7, 8, 9]], dtype=int32)
+    >>> tnp.apply_along_axis(lambda v: v[0] + v[-1], 0, x)
+    Array([12,  8, 10], dtype=int32)
+    """
     a = asarray(arr)
     ax = canonicalize_axis(axis, a.ndim, "apply_along_axis")
     moved = shape_ops.moveaxis(a, ax, -1)
@@ -641,7 +943,16 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
 
 def piecewise(x, condlist, funclist, *args, **kw):
     """Values of ``funclist[i](x)`` where ``condlist[i]`` holds (later conditions win);
-    one extra function is the default."""
+    one extra function is the default. Entries may be constants instead of functions.
+
+    Examples
+    --------
+    >>> x = tnp.array([-2., -1., 0., 1., 2.])
+    >>> tnp.piecewise(x, [x < 0, x > 0], [lambda v: -v, lambda v: v * 10])
+    Array([ 2.,  1.,  0., 10., 20.], dtype=float32)
+    >>> tnp.piecewise(x, [x < 0], [-1., lambda v: v + 100])
+    Array([ -1.,  -1., 100., 101., 102.], dtype=float32)
+    """
     x = asarray(x)
     if isinstance(condlist, (Array, np.ndarray)) and asarray(condlist).ndim == x.ndim:
         condlist = [condlist]
@@ -664,13 +975,36 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 
 def append(arr, values, axis=None):
+    """``values`` appended to ``arr`` along ``axis`` (both flattened if ``axis`` is None).
+
+    Returns a new array; JAX-style immutability.
+
+    Examples
+    --------
+    >>> tnp.append(tnp.array([[1, 2]]), tnp.array([3, 4]))
+    Array([1, 2, 3, 4], dtype=int32)
+    >>> tnp.append(tnp.array([[1, 2]]), tnp.array([[3, 4]]), axis=0)
+    Array([[1, 2],
+           [3, 4]], dtype=int32)
+    """
     if axis is None:
         return shape_ops.concatenate([shape_ops.ravel(arr), shape_ops.ravel(values)])
     return shape_ops.concatenate([arr, values], axis=axis)
 
 
 def isin(element, test_elements, assume_unique=False, invert=False):
-    """Whether each element of ``element`` occurs in ``test_elements`` (elementwise)."""
+    """Whether each element of ``element`` occurs in ``test_elements`` (elementwise).
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.isin(x, tnp.array([2, 3, 7]))
+    Array([[False,  True],
+           [ True, False]], dtype=bool)
+    >>> tnp.isin(x, tnp.array([2, 3, 7]), invert=True)
+    Array([[ True, False],
+           [False,  True]], dtype=bool)
+    """
     e = asarray(element)
     t = shape_ops.ravel(asarray(test_elements))
     hit = reductions.any(ufuncs.equal(e[..., None], t), axis=-1)
@@ -686,30 +1020,82 @@ def _tri_indices(n, k, m, lower):
 
 
 def tril_indices(n, k=0, m=None):
+    """Row and column indices of the lower triangle (at and below diagonal ``k``) of an
+    ``n`` by ``m`` array.
+
+    Examples
+    --------
+    >>> tnp.tril_indices(3)
+    (Array([0, 1, 1, 2, 2, 2], dtype=int32), Array([0, 0, 1, 0, 1, 2], dtype=int32))
+    >>> tnp.tril_indices(3, k=-1, m=4)
+    (Array([1, 2, 2], dtype=int32), Array([0, 0, 1], dtype=int32))
+    """
     return _tri_indices(n, k, m, True)
 
 
 def triu_indices(n, k=0, m=None):
+    """Row and column indices of the upper triangle (at and above diagonal ``k``) of an
+    ``n`` by ``m`` array.
+
+    Examples
+    --------
+    >>> rows, cols = tnp.triu_indices(3, k=1)
+    >>> rows, cols
+    (Array([0, 0, 1], dtype=int32), Array([1, 2, 2], dtype=int32))
+    >>> tnp.arange(9).reshape(3, 3)[rows, cols]
+    Array([1, 2, 5], dtype=int32)
+    """
     return _tri_indices(n, k, m, False)
 
 
 def tril_indices_from(arr, k=0):
+    """``tril_indices`` for the shape of the (last two axes of) ``arr``.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6).reshape(2, 3)
+    >>> x[tnp.tril_indices_from(x)]
+    Array([0, 3, 4], dtype=int32)
+    """
     a = asarray(arr)
     return tril_indices(a.shape[-2], k, a.shape[-1])
 
 
 def triu_indices_from(arr, k=0):
+    """``triu_indices`` for the shape of the (last two axes of) ``arr``.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6).reshape(2, 3)
+    >>> x[tnp.triu_indices_from(x, k=1)]
+    Array([1, 2, 5], dtype=int32)
+    """
     a = asarray(arr)
     return triu_indices(a.shape[-2], k, a.shape[-1])
 
 
 def diag_indices(n, ndim=2):
+    """Indices of the main diagonal of an ``n`` by ... by ``n`` array with ``ndim`` axes.
+
+    Examples
+    --------
+    >>> tnp.diag_indices(3)
+    (Array([0, 1, 2], dtype=int32), Array([0, 1, 2], dtype=int32))
+    >>> tnp.arange(9).reshape(3, 3)[tnp.diag_indices(3)]
+    Array([0, 4, 8], dtype=int32)
+    """
     i = asarray(np.arange(n).astype(dtypes.default_int()))
     return (i,) * ndim
 
 
 def unravel_index(indices, shape):
-    """Coordinates of flat ``indices`` in an array of ``shape`` (C order)."""
+    """Coordinates of flat ``indices`` in an array of ``shape`` (C order).
+
+    Examples
+    --------
+    >>> tnp.unravel_index(tnp.array([1, 5, 7]), (2, 4))
+    (Array([0, 1, 1], dtype=int32), Array([1, 1, 3], dtype=int32))
+    """
     idx = asarray(indices)
     out = []
     for n in reversed(tuple(shape)):
@@ -719,6 +1105,13 @@ def unravel_index(indices, shape):
 
 
 def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    """Flat (C order) indices of the coordinates ``multi_index`` in an array of shape ``dims``.
+
+    Examples
+    --------
+    >>> tnp.ravel_multi_index((tnp.array([0, 1, 1]), tnp.array([1, 1, 3])), (2, 4))
+    Array([1, 5, 7], dtype=int32)
+    """
     if order != "C":
         raise ValueError(f"ravel_multi_index: only order='C' is supported, got {order!r}")
     out = None
@@ -733,6 +1126,20 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
 
 
 def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns are powers of ``x``, decreasing (or ``increasing``).
+
+    Examples
+    --------
+    >>> x = tnp.array([1, 2, 3])
+    >>> tnp.vander(x)
+    Array([[1, 1, 1],
+           [4, 2, 1],
+           [9, 3, 1]], dtype=int32)
+    >>> tnp.vander(x, N=2, increasing=True)
+    Array([[1, 1],
+           [1, 2],
+           [1, 3]], dtype=int32)
+    """
     x = asarray(x)
     n = x.shape[0] if N is None else operator.index(N)
     powers = np.arange(n) if increasing else np.arange(n - 1, -1, -1)
@@ -740,6 +1147,16 @@ def vander(x, N=None, increasing=False):
 
 
 def angle(z, deg=False):
+    """The argument of complex numbers, in radians (``deg=True``: degrees).
+
+    Examples
+    --------
+    >>> z = tnp.array([1 + 1j, -1 + 0j, -1j])
+    >>> tnp.angle(z, deg=True)
+    Array([ 45., 180., -90.], dtype=float32)
+    >>> tnp.round(tnp.angle(z), 4)
+    Array([ 0.7854,  3.1416, -1.5708], dtype=float32)
+    """
     z = asarray(z)
     re = ufuncs.real(z) if dtypes.is_complex(z.dtype) else _inexact(z)
     im = ufuncs.imag(z) if dtypes.is_complex(z.dtype) else creation.zeros_like(re)
@@ -748,18 +1165,45 @@ def angle(z, deg=False):
 
 
 def modf(x, /):
+    """The fractional and integral parts of ``x``, both with the sign of ``x``.
+
+    Examples
+    --------
+    >>> tnp.modf(tnp.array([2.5, -1.25, 3.]))
+    (Array([ 0.5 , -0.25,  0.  ], dtype=float32), Array([ 2., -1.,  3.], dtype=float32))
+    """
     x = _inexact(asarray(x))
     whole = ufuncs.trunc(x)
     return ufuncs.subtract(x, whole), whole
 
 
 def ldexp(x1, x2, /):
+    """Elementwise ``x1 * 2**x2``; integer ``x1`` gives the default float.
+
+    Examples
+    --------
+    >>> tnp.ldexp(tnp.array([1., 3., 5.]), tnp.array([0, 2, -1]))
+    Array([ 1. , 12. ,  2.5], dtype=float32)
+    """
     x1 = _inexact(asarray(x1))
     return ufuncs.multiply(x1, ufuncs.exp2(asarray(x2).astype(x1.dtype)))
 
 
 def fill_diagonal(a, val, wrap=False, *, inplace=False):
-    """A copy of ``a`` with its main diagonal set to ``val`` (functional, as in JAX)."""
+    """A copy of ``a`` with its main diagonal set to ``val`` (functional, as in JAX).
+
+    ``val`` is repeated along the diagonal; ``inplace=True`` is rejected.
+
+    Examples
+    --------
+    >>> tnp.fill_diagonal(tnp.zeros((3, 3), dtype=tnp.int32), 5, inplace=False)
+    Array([[5, 0, 0],
+           [0, 5, 0],
+           [0, 0, 5]], dtype=int32)
+    >>> tnp.fill_diagonal(tnp.zeros((2, 3)), tnp.array([1., 2.]), inplace=False)
+    Array([[1., 0., 0.],
+           [0., 2., 0.]], dtype=float32)
+    """
     if inplace:
         raise ValueError("fill_diagonal: tensorlib arrays are immutable; pass inplace=False")
     a = asarray(a)

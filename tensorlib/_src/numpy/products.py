@@ -18,7 +18,19 @@ from tensorlib.errors import ShapeError
 
 
 def matmul(x1, x2, /, *, precision=None, preferred_element_type=None):
-    """Matrix product with NumPy's rules for 1-d operands and broadcast batch dimensions."""
+    """Matrix product with NumPy's rules for 1-d operands and broadcast batch dimensions.
+
+    Examples
+    --------
+    >>> a = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.matmul(a, tnp.array([[1, 0], [1, 1]]))
+    Array([[3, 2],
+           [7, 4]], dtype=int32)
+    >>> tnp.matmul(a, tnp.array([1, 1]))
+    Array([3, 7], dtype=int32)
+    >>> tnp.matmul(tnp.ones((5, 1, 2, 3)), tnp.ones((4, 3, 2))).shape
+    (5, 4, 2, 2)
+    """
     a, b = promote_dtypes(asarray(x1), asarray(x2))
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands must be at least 1-d, got {a.aval.str_short()} and "
@@ -51,6 +63,18 @@ def matmul(x1, x2, /, *, precision=None, preferred_element_type=None):
 
 
 def dot(a, b, *, precision=None, preferred_element_type=None):
+    """NumPy's ``dot``: a matrix product for 2-d operands, the sum over the last axis of ``a``
+    and the second-to-last of ``b`` in general, multiplication for scalars.
+
+    Examples
+    --------
+    >>> tnp.dot(tnp.array([1, 2, 3]), tnp.array([4, 5, 6]))
+    Array(32, dtype=int32)
+    >>> tnp.dot(tnp.array([[1, 2], [3, 4]]), tnp.array([1, 1]))
+    Array([3, 7], dtype=int32)
+    >>> tnp.dot(2, tnp.array([1., 2.]))
+    Array([2., 4.], dtype=float32)
+    """
     a, b = promote_dtypes(asarray(a), asarray(b))
     if a.ndim == 0 or b.ndim == 0:
         return a * b
@@ -60,6 +84,15 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
 
 
 def vdot(a, b, *, precision=None):
+    """Dot product of the flattened inputs, conjugating the first one.
+
+    Examples
+    --------
+    >>> tnp.vdot(tnp.array([[1, 2], [3, 4]]), tnp.array([[1, 1], [1, 1]]))
+    Array(10, dtype=int32)
+    >>> tnp.vdot(tnp.array([1j, 2]), tnp.array([1j, 1]))
+    Array(3.+0.j, dtype=complex64)
+    """
     from tensorlib._src.numpy.ufuncs import conj
 
     a, b = asarray(a), asarray(b)
@@ -67,6 +100,16 @@ def vdot(a, b, *, precision=None):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
+    """Array API vector dot product along ``axis`` (conjugating ``x1``), broadcasting the rest.
+
+    Examples
+    --------
+    >>> a = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.vecdot(a, tnp.array([1, 1]))
+    Array([3, 7], dtype=int32)
+    >>> tnp.vecdot(a, a, axis=0)
+    Array([10, 20], dtype=int32)
+    """
     from tensorlib._src.numpy.reductions import sum
     from tensorlib._src.numpy.ufuncs import conj
 
@@ -78,6 +121,16 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 
 def inner(a, b):
+    """Inner product over the last axes of ``a`` and ``b``.
+
+    Examples
+    --------
+    >>> tnp.inner(tnp.array([1, 2]), tnp.array([3, 4]))
+    Array(11, dtype=int32)
+    >>> tnp.inner(tnp.array([[1, 2], [3, 4]]), tnp.array([[1, 0], [0, 1], [1, 1]]))
+    Array([[1, 2, 3],
+           [3, 4, 7]], dtype=int32)
+    """
     a, b = promote_dtypes(asarray(a), asarray(b))
     if a.ndim == 0 or b.ndim == 0:
         return a * b
@@ -85,11 +138,34 @@ def inner(a, b):
 
 
 def outer(a, b):
+    """Outer product of the flattened inputs: ``out[i, j] = a[i] * b[j]``.
+
+    Examples
+    --------
+    >>> tnp.outer(tnp.array([1, 2, 3]), tnp.array([1, 10]))
+    Array([[ 1, 10],
+           [ 2, 20],
+           [ 3, 30]], dtype=int32)
+    """
     a, b = promote_dtypes(asarray(a), asarray(b))
     return a.reshape(-1)[:, None] * b.reshape(-1)[None, :]
 
 
 def tensordot(a, b, axes=2):
+    """Sum of products over the last ``axes`` axes of ``a`` and the first of ``b``, or over
+    the explicit pairs ``axes=(axes_a, axes_b)``.
+
+    Examples
+    --------
+    >>> a = tnp.arange(6).reshape(2, 3)
+    >>> tnp.tensordot(a, tnp.ones((3, 2), dtype=tnp.int32), axes=1)
+    Array([[ 3,  3],
+           [12, 12]], dtype=int32)
+    >>> tnp.tensordot(a, a, axes=([0, 1], [0, 1]))
+    Array(55, dtype=int32)
+    >>> tnp.tensordot(tnp.ones((2, 3, 4)), tnp.ones((4, 3, 5)), axes=([1, 2], [1, 0])).shape
+    (2, 5)
+    """
     a, b = promote_dtypes(asarray(a), asarray(b))
     if isinstance(axes, int):
         ax_a = tuple(range(a.ndim - axes, a.ndim))
@@ -108,6 +184,14 @@ def tensordot(a, b, axes=2):
 
 
 def kron(a, b):
+    """Kronecker product: blocks of ``b`` scaled by the elements of ``a``.
+
+    Examples
+    --------
+    >>> tnp.kron(tnp.array([[1, 2], [3, 4]]), tnp.array([[1, 1]]))
+    Array([[1, 1, 2, 2],
+           [3, 3, 4, 4]], dtype=int32)
+    """
     a, b = promote_dtypes(asarray(a), asarray(b))
     nd = builtins.max(a.ndim, b.ndim)
     a = a.reshape((1,) * (nd - a.ndim) + a.shape)
@@ -122,6 +206,16 @@ def kron(a, b):
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (2-vectors get a zero z component) along the last axis.
+
+    Examples
+    --------
+    >>> tnp.cross(tnp.array([1, 0, 0]), tnp.array([0, 1, 0]))
+    Array([0, 0, 1], dtype=int32)
+    >>> tnp.cross(tnp.array([[1., 2., 3.], [0., 0., 1.]]), tnp.array([4., 5., 6.]))
+    Array([[-3.,  6., -3.],
+           [-5.,  4.,  0.]], dtype=float32)
+    """
     from tensorlib._src.numpy.shape_ops import moveaxis, stack
 
     if axis is not None:
@@ -143,7 +237,21 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 def einsum(subscripts, *operands, optimize=None, precision=None,
            preferred_element_type=None):
-    """Einstein summation, contracted pairwise left to right with ``dot_general``."""
+    """Einstein summation, contracted pairwise left to right with ``dot_general``.
+
+    Examples
+    --------
+    >>> a = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.einsum("ii", a)
+    Array(5, dtype=int32)
+    >>> tnp.einsum("ij,j->i", a, tnp.array([1, 10]))
+    Array([21, 43], dtype=int32)
+    >>> tnp.einsum("ij->ji", a)
+    Array([[1, 3],
+           [2, 4]], dtype=int32)
+    >>> tnp.einsum("bij,bjk->bik", tnp.ones((5, 2, 3)), tnp.ones((5, 3, 4))).shape
+    (5, 2, 4)
+    """
     ops = [asarray(o) for o in operands]
     ops = promote_dtypes(*ops)
     inputs, output = _parse_einsum(subscripts, ops)

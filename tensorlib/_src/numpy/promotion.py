@@ -48,7 +48,24 @@ def asarray(a, dtype=None, copy=None, *, device=None) -> Array:
 
 
 def array(a, dtype=None, copy=True, ndmin=0) -> Array:
-    """Like ``asarray``; ``ndmin`` prepends axes."""
+    """An Array from ``a`` (an Array, NumPy array, scalar or nested sequence), like ``asarray``;
+    ``ndmin`` prepends axes.
+
+    Python scalars become weakly typed 0-d arrays; 64-bit inputs are narrowed to 32 bits unless
+    ``enable_x64`` is on, as in JAX.
+
+    Examples
+    --------
+    >>> tnp.array([[1, 2], [3, 4]])
+    Array([[1, 2],
+           [3, 4]], dtype=int32)
+    >>> tnp.array([1, 2.5])
+    Array([1. , 2.5], dtype=float32)
+    >>> tnp.array(3.0)
+    Array(3., dtype=float32, weak_type=True)
+    >>> tnp.array(np.arange(3, dtype=np.int64), dtype=tnp.int8, ndmin=2)
+    Array([[0, 1, 2]], dtype=int8)
+    """
     out = asarray(a, dtype)
     if out.ndim < ndmin:
         from tensorlib._src.ops.shape import reshape
@@ -67,6 +84,15 @@ def _contains_array(seq):
 
 
 def broadcast_shapes(*shapes, op="broadcast_shapes"):
+    """The shape that arrays of the given shapes broadcast to (NumPy rules).
+
+    Examples
+    --------
+    >>> tnp.broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    >>> tnp.broadcast_shapes((5, 1, 4), (3, 1), ())
+    (5, 3, 4)
+    """
     if len(shapes) == 1:
         return tuple(shapes[0])
     nd = builtins.max(len(s) for s in shapes)
@@ -88,6 +114,17 @@ def broadcast_shapes(*shapes, op="broadcast_shapes"):
 
 
 def broadcast_to(x, shape, op="broadcast_to"):
+    """``x`` broadcast to ``shape`` (a new array; JAX-style immutability, not a view).
+
+    Examples
+    --------
+    >>> tnp.broadcast_to(tnp.array([1, 2, 3]), (2, 3))
+    Array([[1, 2, 3],
+           [1, 2, 3]], dtype=int32)
+    >>> tnp.broadcast_to(tnp.array([[1], [2]]), (2, 2))
+    Array([[1, 1],
+           [2, 2]], dtype=int32)
+    """
     shape = tuple(int(s) for s in shape)
     x = asarray(x)
     if tuple(x.shape) == shape:

@@ -21,20 +21,58 @@ from tensorlib.errors import ShapeError
 
 
 def shape(a):
+    """The shape of ``a`` as a tuple (works for lists and scalars too).
+
+    Examples
+    --------
+    >>> tnp.shape(tnp.zeros((2, 3)))
+    (2, 3)
+    >>> tnp.shape([[1, 2]]), tnp.shape(5.0)
+    ((1, 2), ())
+    """
     return tuple(asarray(a).shape)
 
 
 def ndim(a):
+    """The number of dimensions of ``a``.
+
+    Examples
+    --------
+    >>> tnp.ndim(tnp.zeros((2, 3)))
+    2
+    >>> tnp.ndim(1.0)
+    0
+    """
     return asarray(a).ndim if not isinstance(a, (int, float, complex, bool)) else 0
 
 
 def size(a, axis=None):
+    """The number of elements of ``a``, or its length along ``axis``.
+
+    Examples
+    --------
+    >>> x = tnp.zeros((2, 3))
+    >>> tnp.size(x), tnp.size(x, axis=1)
+    (6, 3)
+    """
     a = asarray(a)
     return a.size if axis is None else a.shape[axis]
 
 
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
-    """Reshape; one dimension may be -1."""
+    """``a`` with a new shape and the same elements in C order; one entry may be -1.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6)
+    >>> tnp.reshape(x, (2, 3))
+    Array([[0, 1, 2],
+           [3, 4, 5]], dtype=int32)
+    >>> tnp.reshape(x, (-1, 2))
+    Array([[0, 1],
+           [2, 3],
+           [4, 5]], dtype=int32)
+    """
     a = asarray(a)
     shape = newshape if shape is None else shape
     if isinstance(shape, (int, np.integer)):
@@ -58,11 +96,32 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
 
 
 def ravel(a, order="C"):
+    """``a`` flattened to 1-d, in C order.
+
+    Examples
+    --------
+    >>> tnp.ravel(tnp.array([[1, 2], [3, 4]]))
+    Array([1, 2, 3, 4], dtype=int32)
+    """
     a = asarray(a)
     return sh.reshape(a, (a.size,))
 
 
 def transpose(a, axes=None):
+    """``a`` with its axes permuted (reversed by default).
+
+    Examples
+    --------
+    >>> x = tnp.zeros((2, 3, 4))
+    >>> tnp.transpose(x).shape
+    (4, 3, 2)
+    >>> tnp.transpose(x, (1, 0, 2)).shape
+    (3, 2, 4)
+    >>> tnp.transpose(tnp.array([[1, 2, 3]]))
+    Array([[1],
+           [2],
+           [3]], dtype=int32)
+    """
     a = asarray(a)
     if axes is None:
         axes = tuple(range(a.ndim))[::-1]
@@ -74,10 +133,27 @@ def transpose(a, axes=None):
 
 
 def permute_dims(a, /, axes):
+    """Array API name of ``transpose``: ``a`` with its axes in the order ``axes``.
+
+    Examples
+    --------
+    >>> tnp.permute_dims(tnp.zeros((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     return transpose(a, axes)
 
 
 def matrix_transpose(x, /):
+    """Transpose of the last two axes (a batch of matrices); needs ``ndim >= 2``.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6).reshape(1, 2, 3)
+    >>> tnp.matrix_transpose(x)
+    Array([[[0, 3],
+            [1, 4],
+            [2, 5]]], dtype=int32)
+    """
     x = asarray(x)
     if x.ndim < 2:
         raise ShapeError(f"matrix_transpose: needs at least 2 dims, got {x.aval.str_short()}")
@@ -85,6 +161,13 @@ def matrix_transpose(x, /):
 
 
 def swapaxes(a, axis1, axis2):
+    """``a`` with axes ``axis1`` and ``axis2`` interchanged.
+
+    Examples
+    --------
+    >>> tnp.swapaxes(tnp.zeros((2, 3, 4)), 0, -1).shape
+    (4, 3, 2)
+    """
     a = asarray(a)
     perm = list(range(a.ndim))
     i, j = canonicalize_axis(axis1, a.ndim), canonicalize_axis(axis2, a.ndim)
@@ -93,6 +176,16 @@ def swapaxes(a, axis1, axis2):
 
 
 def moveaxis(a, source, destination):
+    """``a`` with the axes ``source`` moved to ``destination``; the others keep their order.
+
+    Examples
+    --------
+    >>> x = tnp.zeros((2, 3, 4))
+    >>> tnp.moveaxis(x, 0, -1).shape
+    (3, 4, 2)
+    >>> tnp.moveaxis(x, (0, 1), (-1, -2)).shape
+    (4, 3, 2)
+    """
     a = asarray(a)
     src = canonicalize_axes(source if isinstance(source, (tuple, list)) else (source,), a.ndim,
                             "moveaxis")
@@ -107,6 +200,16 @@ def moveaxis(a, source, destination):
 
 
 def expand_dims(a, axis):
+    """``a`` with new length-1 axes at the positions ``axis`` (an int or a tuple).
+
+    Examples
+    --------
+    >>> x = tnp.array([1, 2])
+    >>> tnp.expand_dims(x, 0)
+    Array([[1, 2]], dtype=int32)
+    >>> tnp.expand_dims(x, (0, 2)).shape
+    (1, 2, 1)
+    """
     a = asarray(a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     out_nd = a.ndim + len(axes)
@@ -119,6 +222,16 @@ def expand_dims(a, axis):
 
 
 def squeeze(a, axis=None):
+    """``a`` without its length-1 axes (only those in ``axis``, if given).
+
+    Examples
+    --------
+    >>> x = tnp.zeros((1, 3, 1))
+    >>> tnp.squeeze(x).shape
+    (3,)
+    >>> tnp.squeeze(x, axis=0).shape
+    (3, 1)
+    """
     a = asarray(a)
     if axis is None:
         axes = [d for d, n in enumerate(a.shape) if n == 1]
@@ -128,11 +241,29 @@ def squeeze(a, axis=None):
 
 
 def atleast_1d(*arys):
+    """The inputs as arrays with at least one dimension (a list for several inputs).
+
+    Examples
+    --------
+    >>> tnp.atleast_1d(1.0)
+    Array([1.], dtype=float32, weak_type=True)
+    >>> tnp.atleast_1d(1, tnp.array([2, 3]))
+    [Array([1], dtype=int32, weak_type=True), Array([2, 3], dtype=int32)]
+    """
     out = [reshape(a, (1,)) if asarray(a).ndim == 0 else asarray(a) for a in arys]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys):
+    """The inputs as arrays with at least two dimensions (1-d becomes a row).
+
+    Examples
+    --------
+    >>> tnp.atleast_2d(tnp.array([1, 2]))
+    Array([[1, 2]], dtype=int32)
+    >>> tnp.atleast_2d(3).shape
+    (1, 1)
+    """
     out = []
     for a in arys:
         a = asarray(a)
@@ -141,6 +272,16 @@ def atleast_2d(*arys):
 
 
 def atleast_3d(*arys):
+    """The inputs as arrays with at least three dimensions: ``(n,)`` becomes ``(1, n, 1)``,
+    ``(m, n)`` becomes ``(m, n, 1)``.
+
+    Examples
+    --------
+    >>> tnp.atleast_3d(tnp.array([1, 2])).shape
+    (1, 2, 1)
+    >>> tnp.atleast_3d(tnp.zeros((2, 3))).shape
+    (2, 3, 1)
+    """
     out = []
     for a in arys:
         a = asarray(a)
@@ -155,13 +296,38 @@ def atleast_3d(*arys):
 
 
 def broadcast_arrays(*args):
+    """The inputs broadcast against each other to one shape.
+
+    Examples
+    --------
+    >>> a, b = tnp.broadcast_arrays(tnp.array([[1], [2]]), tnp.array([10, 20, 30]))
+    >>> a
+    Array([[1, 1, 1],
+           [2, 2, 2]], dtype=int32)
+    >>> b
+    Array([[10, 20, 30],
+           [10, 20, 30]], dtype=int32)
+    """
     arrs = [asarray(a) for a in args]
     shp = broadcast_shapes(*[a.shape for a in arrs])
     return [broadcast_to(a, shp) for a in arrs]
 
 
 def concatenate(arrays, axis=0, dtype=None):
-    """Join arrays along an existing axis (``axis=None`` flattens first)."""
+    """Join arrays along an existing ``axis`` (``axis=None`` flattens them first); dtypes are
+    promoted.
+
+    Examples
+    --------
+    >>> a, b = tnp.array([[1, 2]]), tnp.array([[3, 4]])
+    >>> tnp.concatenate([a, b])
+    Array([[1, 2],
+           [3, 4]], dtype=int32)
+    >>> tnp.concatenate([a, b], axis=1)
+    Array([[1, 2, 3, 4]], dtype=int32)
+    >>> tnp.concatenate([tnp.array([1]), tnp.array([0.5])])
+    Array([1. , 0.5], dtype=float32)
+    """
     arrs = [asarray(a) for a in arrays]
     if not arrs:
         raise ValueError("concatenate: need at least one array to concatenate")
@@ -188,6 +354,18 @@ concat = concatenate
 
 
 def stack(arrays, axis=0, dtype=None):
+    """Join arrays of one shape along a new ``axis``.
+
+    Examples
+    --------
+    >>> a, b = tnp.array([1, 2]), tnp.array([3, 4])
+    >>> tnp.stack([a, b])
+    Array([[1, 2],
+           [3, 4]], dtype=int32)
+    >>> tnp.stack([a, b], axis=1)
+    Array([[1, 3],
+           [2, 4]], dtype=int32)
+    """
     arrs = [asarray(a) for a in arrays]
     if not arrs:
         raise ValueError("stack: need at least one array to stack")
@@ -201,11 +379,29 @@ def stack(arrays, axis=0, dtype=None):
 
 
 def hstack(tup, dtype=None):
+    """Join arrays horizontally: along axis 1, or axis 0 for 1-d arrays.
+
+    Examples
+    --------
+    >>> tnp.hstack([tnp.array([1, 2]), tnp.array([3])])
+    Array([1, 2, 3], dtype=int32)
+    >>> tnp.hstack([tnp.array([[1], [2]]), tnp.array([[3], [4]])])
+    Array([[1, 3],
+           [2, 4]], dtype=int32)
+    """
     arrs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(*tup)]
     return concatenate(arrs, axis=0 if arrs[0].ndim == 1 else 1, dtype=dtype)
 
 
 def vstack(tup, dtype=None):
+    """Join arrays vertically: along axis 0, 1-d arrays becoming rows.
+
+    Examples
+    --------
+    >>> tnp.vstack([tnp.array([1, 2]), tnp.array([3, 4])])
+    Array([[1, 2],
+           [3, 4]], dtype=int32)
+    """
     arrs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)]
     return concatenate(arrs, axis=0, dtype=dtype)
 
@@ -214,17 +410,43 @@ row_stack = vstack
 
 
 def dstack(tup, dtype=None):
+    """Join arrays along the third axis (after making them at least 3-d).
+
+    Examples
+    --------
+    >>> tnp.dstack([tnp.array([1, 2]), tnp.array([3, 4])])
+    Array([[[1, 3],
+            [2, 4]]], dtype=int32)
+    """
     arrs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(*tup)]
     return concatenate(arrs, axis=2, dtype=dtype)
 
 
 def column_stack(tup):
+    """Join 1-d arrays as the columns of a 2-d array (2-d arrays join along axis 1).
+
+    Examples
+    --------
+    >>> tnp.column_stack([tnp.array([1, 2]), tnp.array([3, 4])])
+    Array([[1, 3],
+           [2, 4]], dtype=int32)
+    """
     arrs = [asarray(a) for a in tup]
     arrs = [reshape(a, (a.shape[0], 1)) if a.ndim == 1 else a for a in arrs]
     return concatenate(arrs, axis=1)
 
 
 def split(ary, indices_or_sections, axis=0):
+    """Split into equal sections (an int, which must divide the axis) or at the given indices.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6)
+    >>> tnp.split(x, 3)
+    [Array([0, 1], dtype=int32), Array([2, 3], dtype=int32), Array([4, 5], dtype=int32)]
+    >>> tnp.split(x, [1, 4])
+    [Array([0], dtype=int32), Array([1, 2, 3], dtype=int32), Array([4, 5], dtype=int32)]
+    """
     a = asarray(ary)
     ax = canonicalize_axis(axis, a.ndim, "split")
     n = a.shape[ax]
@@ -242,6 +464,13 @@ def split(ary, indices_or_sections, axis=0):
 
 
 def array_split(ary, indices_or_sections, axis=0):
+    """Like ``split``, but an int number of sections need not divide the axis evenly.
+
+    Examples
+    --------
+    >>> tnp.array_split(tnp.arange(5), 3)
+    [Array([0, 1], dtype=int32), Array([2, 3], dtype=int32), Array([4], dtype=int32)]
+    """
     a = asarray(ary)
     ax = canonicalize_axis(axis, a.ndim)
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -253,38 +482,109 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 def hsplit(ary, indices_or_sections):
+    """``split`` along axis 1 (axis 0 for 1-d arrays).
+
+    Examples
+    --------
+    >>> tnp.hsplit(tnp.arange(8).reshape(2, 4), 2)
+    [Array([[0, 1],
+           [4, 5]], dtype=int32), Array([[2, 3],
+           [6, 7]], dtype=int32)]
+    """
     a = asarray(ary)
     return split(a, indices_or_sections, axis=1 if a.ndim > 1 else 0)
 
 
 def vsplit(ary, indices_or_sections):
+    """``split`` along axis 0.
+
+    Examples
+    --------
+    >>> tnp.vsplit(tnp.arange(4).reshape(2, 2), 2)
+    [Array([[0, 1]], dtype=int32), Array([[2, 3]], dtype=int32)]
+    """
     return split(ary, indices_or_sections, axis=0)
 
 
 def dsplit(ary, indices_or_sections):
+    """``split`` along axis 2.
+
+    Examples
+    --------
+    >>> [a.shape for a in tnp.dsplit(tnp.zeros((1, 2, 4)), [1])]
+    [(1, 2, 1), (1, 2, 3)]
+    """
     return split(ary, indices_or_sections, axis=2)
 
 
 def unstack(x, /, *, axis=0):
+    """The slices along ``axis``, as a tuple of arrays (the inverse of ``stack``).
+
+    Examples
+    --------
+    >>> tnp.unstack(tnp.array([[1, 2], [3, 4]]), axis=1)
+    (Array([1, 3], dtype=int32), Array([2, 4], dtype=int32))
+    """
     x = asarray(x)
     ax = canonicalize_axis(axis, x.ndim)
     return tuple(sh.squeeze(p, (ax,)) for p in split(x, x.shape[ax], ax)) if x.shape[ax] else ()
 
 
 def flip(m, axis=None):
+    """``m`` with the order of elements reversed along ``axis`` (all axes by default).
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.flip(x)
+    Array([[4, 3],
+           [2, 1]], dtype=int32)
+    >>> tnp.flip(x, axis=1)
+    Array([[2, 1],
+           [4, 3]], dtype=int32)
+    """
     m = asarray(m)
     return sh.rev(m, canonicalize_axes(axis, m.ndim, "flip"))
 
 
 def fliplr(m):
+    """``m`` with its columns (axis 1) reversed.
+
+    Examples
+    --------
+    >>> tnp.fliplr(tnp.array([[1, 2, 3], [4, 5, 6]]))
+    Array([[3, 2, 1],
+           [6, 5, 4]], dtype=int32)
+    """
     return flip(m, 1)
 
 
 def flipud(m):
+    """``m`` with its rows (axis 0) reversed.
+
+    Examples
+    --------
+    >>> tnp.flipud(tnp.array([[1, 2], [3, 4]]))
+    Array([[3, 4],
+           [1, 2]], dtype=int32)
+    """
     return flip(m, 0)
 
 
 def roll(a, shift, axis=None):
+    """Elements shifted by ``shift`` along ``axis`` (of the flattened array by default),
+    wrapping around.
+
+    Examples
+    --------
+    >>> x = tnp.arange(6).reshape(2, 3)
+    >>> tnp.roll(x, 1)
+    Array([[5, 0, 1],
+           [2, 3, 4]], dtype=int32)
+    >>> tnp.roll(x, -1, axis=1)
+    Array([[1, 2, 0],
+           [4, 5, 3]], dtype=int32)
+    """
     a = asarray(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
@@ -307,6 +607,18 @@ def roll(a, shift, axis=None):
 
 
 def rot90(m, k=1, axes=(0, 1)):
+    """``m`` rotated by 90 degrees ``k`` times, from the first axis toward the second.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.rot90(x)
+    Array([[2, 4],
+           [1, 3]], dtype=int32)
+    >>> tnp.rot90(x, k=2)
+    Array([[4, 3],
+           [2, 1]], dtype=int32)
+    """
     m = asarray(m)
     k = k % 4
     a0, a1 = axes
@@ -320,6 +632,16 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 def tile(A, reps):
+    """``A`` repeated ``reps`` times along each axis.
+
+    Examples
+    --------
+    >>> tnp.tile(tnp.array([1, 2]), 2)
+    Array([1, 2, 1, 2], dtype=int32)
+    >>> tnp.tile(tnp.array([1, 2]), (2, 2))
+    Array([[1, 2, 1, 2],
+           [1, 2, 1, 2]], dtype=int32)
+    """
     a = asarray(A)
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     nd = builtins.max(len(reps), a.ndim)
@@ -336,6 +658,20 @@ def tile(A, reps):
 
 
 def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    """Each element repeated ``repeats`` times along ``axis`` (of the flattened array by default).
+
+    An array of ``repeats`` must be concrete unless ``total_repeat_length`` is given.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2], [3, 4]])
+    >>> tnp.repeat(x, 2)
+    Array([1, 1, 2, 2, 3, 3, 4, 4], dtype=int32)
+    >>> tnp.repeat(x, tnp.array([1, 2]), axis=0)
+    Array([[1, 2],
+           [3, 4],
+           [3, 4]], dtype=int32)
+    """
     a = asarray(a)
     if axis is None:
         a = ravel(a)
@@ -367,7 +703,22 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
 
 
 def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
-    """Pad with ``mode`` in constant, edge, reflect, symmetric, wrap."""
+    """``array`` padded by ``pad_width`` per axis (``mode="constant"``, "edge", "wrap",
+    "reflect", "symmetric").
+
+    Examples
+    --------
+    >>> x = tnp.array([1, 2, 3])
+    >>> tnp.pad(x, 2)
+    Array([0, 0, 1, 2, 3, 0, 0], dtype=int32)
+    >>> tnp.pad(x, (1, 2), constant_values=9)
+    Array([9, 1, 2, 3, 9, 9], dtype=int32)
+    >>> tnp.pad(x, 2, mode="reflect")
+    Array([3, 2, 1, 2, 3, 2, 1], dtype=int32)
+    >>> tnp.pad(tnp.array([[1, 2]]), ((1, 0), (0, 1)), mode="edge")
+    Array([[1, 2, 2],
+           [1, 2, 2]], dtype=int32)
+    """
     a = asarray(array)
     pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
                          if np.ndim(pad_width) else np.asarray([[pad_width, pad_width]]),
@@ -408,11 +759,30 @@ def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
 
 
 def trim_zeros(filt, trim="fb"):
+    """1-d ``filt`` without its leading (``"f"``) and trailing (``"b"``) zeros; needs a
+    concrete input.
+
+    Examples
+    --------
+    >>> x = tnp.array([0, 0, 1, 2, 0])
+    >>> tnp.trim_zeros(x)
+    Array([1, 2], dtype=int32)
+    >>> tnp.trim_zeros(x, trim="f")
+    Array([1, 2, 0], dtype=int32)
+    """
     a = np.asarray(asarray(filt).to_numpy())
     return asarray(np.trim_zeros(a, trim))
 
 
 def resize(a, new_shape):
+    """An array of ``new_shape`` filled with the elements of ``a``, repeated as needed.
+
+    Examples
+    --------
+    >>> tnp.resize(tnp.array([1, 2, 3]), (2, 4))
+    Array([[1, 2, 3, 1],
+           [2, 3, 1, 2]], dtype=int32)
+    """
     a = ravel(asarray(a))
     new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
     n = int(np.prod(new_shape))
@@ -421,9 +791,29 @@ def resize(a, new_shape):
 
 
 def result_type(*args):
+    """The dtype the arguments promote to (JAX's lattice: Python scalars are weak).
+
+    Examples
+    --------
+    >>> tnp.result_type(tnp.int8, tnp.uint8)
+    dtype('int16')
+    >>> tnp.result_type(tnp.array([1], dtype=tnp.int8), 2)
+    dtype('int8')
+    >>> tnp.result_type(tnp.array([1], dtype=tnp.int8), 2.0)
+    dtype('float32')
+    """
     return dtypes.result_type(*args)
 
 
 def can_cast(from_, to, casting="safe"):
+    """Whether ``from_`` can be cast to ``to`` under the ``casting`` rule (as NumPy).
+
+    Examples
+    --------
+    >>> tnp.can_cast(tnp.int8, tnp.int32), tnp.can_cast(tnp.float32, tnp.int32)
+    (True, False)
+    >>> tnp.can_cast(tnp.float32, tnp.int32, casting="unsafe")
+    True
+    """
     f = from_.dtype if hasattr(from_, "dtype") else np.dtype(from_)
     return bool(np.can_cast(f, np.dtype(to), casting=casting))

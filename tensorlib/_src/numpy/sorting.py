@@ -16,7 +16,22 @@ from tensorlib._src.ops import elementwise as ew
 
 
 def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
-    """Sorted copy along ``axis`` (``axis=None`` flattens); NaNs go last."""
+    """Sorted copy along ``axis`` (``axis=None`` flattens); NaNs go last.
+
+    ``descending=True`` sorts from largest to smallest (stable either way).
+
+    Examples
+    --------
+    >>> x = tnp.array([[3, 1, 2], [0, 5, 4]])
+    >>> tnp.sort(x)
+    Array([[1, 2, 3],
+           [0, 4, 5]], dtype=int32)
+    >>> tnp.sort(x, axis=0)
+    Array([[0, 1, 2],
+           [3, 5, 4]], dtype=int32)
+    >>> tnp.sort(tnp.array([2., tnp.nan, 1.]), descending=True)
+    Array([nan,  2.,  1.], dtype=float32)
+    """
     a = asarray(a)
     if axis is None:
         a = sh.reshape(a, (a.size,))
@@ -31,6 +46,19 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
 
 
 def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
+    """Indices that sort ``a`` along ``axis``; stable, so equal elements keep their order.
+
+    Examples
+    --------
+    >>> x = tnp.array([3, 1, 2, 1])
+    >>> tnp.argsort(x)
+    Array([1, 3, 2, 0], dtype=int32)
+    >>> tnp.argsort(x, descending=True)
+    Array([0, 2, 1, 3], dtype=int32)
+    >>> tnp.argsort(tnp.array([[3, 1], [0, 5]]), axis=0)
+    Array([[1, 0],
+           [0, 1]], dtype=int32)
+    """
     a = asarray(a)
     if axis is None:
         a = sh.reshape(a, (a.size,))
@@ -48,6 +76,15 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
 
 
 def lexsort(keys, axis=-1):
+    """Indices that sort by several keys; the *last* key is the primary one.
+
+    Examples
+    --------
+    >>> first = tnp.array([1, 2, 1, 2])
+    >>> second = tnp.array([4, 3, 2, 1])
+    >>> tnp.lexsort((second, first))
+    Array([2, 0, 3, 1], dtype=int32)
+    """
     ks = [asarray(k) for k in keys]
     ax = canonicalize_axis(axis, ks[0].ndim)
     pos = sh.broadcasted_iota(dtypes.default_int(), ks[0].shape, ax)
@@ -56,7 +93,18 @@ def lexsort(keys, axis=-1):
 
 
 def searchsorted(a, v, side="left", sorter=None, *, method=None):
-    """Insertion points of ``v`` in the sorted 1-d ``a`` (a comparison count, differentiable-safe)."""
+    """Insertion points of ``v`` in the sorted 1-d ``a`` that keep it sorted.
+
+    ``side="left"`` gives the first such position, ``side="right"`` the last.
+
+    Examples
+    --------
+    >>> a = tnp.array([1, 2, 2, 3])
+    >>> tnp.searchsorted(a, tnp.array([0, 2, 5]))
+    Array([0, 1, 4], dtype=int32)
+    >>> tnp.searchsorted(a, 2, side="right")
+    Array(3, dtype=int32)
+    """
     a = asarray(a)
     v = asarray(v)
     if sorter is not None:
@@ -75,16 +123,53 @@ def searchsorted(a, v, side="left", sorter=None, *, method=None):
 
 
 def partition(a, kth, axis=-1):
+    """``a`` rearranged so the element at ``kth`` is in its sorted place, with no larger one
+    before it and no smaller one after (the order within each side is unspecified).
+
+    Examples
+    --------
+    >>> x = tnp.array([5, 1, 4, 2, 3])
+    >>> p = tnp.partition(x, 2)
+    >>> p[2]
+    Array(3, dtype=int32)
+    >>> tnp.sort(p[:2]), tnp.sort(p[3:])
+    (Array([1, 2], dtype=int32), Array([4, 5], dtype=int32))
+    """
     return sort(a, axis)
 
 
 def argpartition(a, kth, axis=-1):
+    """Indices that ``partition`` ``a`` around ``kth`` (see ``partition``).
+
+    Examples
+    --------
+    >>> x = tnp.array([5, 1, 4, 2, 3])
+    >>> i = tnp.argpartition(x, 2)
+    >>> x[i[2]]
+    Array(3, dtype=int32)
+    >>> tnp.sort(x[i[:2]])
+    Array([1, 2], dtype=int32)
+    """
     return argsort(a, axis)
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
            *, equal_nan=True, size=None, fill_value=None):
-    """Unique values (needs concrete input unless ``size`` is given, as in JAX)."""
+    """Sorted unique values, and optionally first indices, inverse indices and counts.
+
+    The input must be concrete (not traced under ``jit``). ``size=`` pads or truncates the
+    values to a fixed length, filled with ``fill_value`` (default: the smallest value).
+
+    Examples
+    --------
+    >>> x = tnp.array([3, 1, 3, 2, 1, 3])
+    >>> tnp.unique(x)
+    Array([1, 2, 3], dtype=int32)
+    >>> tnp.unique(x, return_counts=True)
+    (Array([1, 2, 3], dtype=int32), Array([2, 1, 3], dtype=int32))
+    >>> tnp.unique(x, size=5, fill_value=-1)
+    Array([ 1,  2,  3, -1, -1], dtype=int32)
+    """
     a = asarray(ar)
     c = concrete_or_none(a)
     if c is None:
@@ -128,19 +213,55 @@ class UniqueInverseResult(NamedTuple):
 
 
 def unique_values(x, /):
+    """Array API: the sorted unique values (NaNs count as distinct).
+
+    Examples
+    --------
+    >>> tnp.unique_values(tnp.array([2, 1, 2, 3]))
+    Array([1, 2, 3], dtype=int32)
+    """
     return unique(x, equal_nan=False)
 
 
 def unique_counts(x, /):
+    """Array API: the unique values and how often each occurs, as ``(values, counts)``.
+
+    Examples
+    --------
+    >>> values, counts = tnp.unique_counts(tnp.array([2, 1, 2, 3, 2]))
+    >>> values, counts
+    (Array([1, 2, 3], dtype=int32), Array([1, 3, 1], dtype=int32))
+    """
     return UniqueCountsResult(*unique(x, return_counts=True, equal_nan=False))
 
 
 def unique_inverse(x, /):
+    """Array API: the unique values and, for each input element, its index into them.
+
+    Examples
+    --------
+    >>> values, inverse = tnp.unique_inverse(tnp.array([[2, 1], [2, 3]]))
+    >>> values
+    Array([1, 2, 3], dtype=int32)
+    >>> inverse
+    Array([[1, 0],
+           [1, 2]], dtype=int32)
+    """
     v, inv = unique(x, return_inverse=True, equal_nan=False)
     return UniqueInverseResult(v, sh.reshape(inv, asarray(x).shape))
 
 
 def unique_all(x, /):
+    """Array API: unique values, first indices, inverse indices (input's shape) and counts.
+
+    Examples
+    --------
+    >>> r = tnp.unique_all(tnp.array([2, 1, 2, 3]))
+    >>> r.values, r.indices
+    (Array([1, 2, 3], dtype=int32), Array([1, 0, 3], dtype=int32))
+    >>> r.inverse_indices, r.counts
+    (Array([1, 0, 1, 2], dtype=int32), Array([1, 2, 1], dtype=int32))
+    """
     v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True,
                               equal_nan=False)
     return UniqueAllResult(v, idx, sh.reshape(inv, asarray(x).shape), cnt)
