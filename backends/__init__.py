@@ -16,6 +16,7 @@ if __name__ != "tensorlib.backends":
 BACKENDS = {
     "numpy": ("tensorlib.backends.numpy_backend", None, None),
     "xla": ("tensorlib.backends.xla_backend", "jaxlib", "pip install 'jaxlib==0.10.*'"),
+    "cupy": ("tensorlib.backends.cupy_backend", "cupy", "pip install cupy-cuda12x"),
 }
 
 

@@ -1,12 +1,19 @@
 """The NumPy backend: the reference implementation, complete by definition.
 
-Kernels are written against the array module ``xp`` so that the CuPy backend can register the
-same functions for ``cupy.ndarray``. Every kernel returns an ``ndarray`` (NumPy returns
-scalars from 0-d ufuncs; ``_arr`` turns them back into arrays).
+Every eager kernel is written against an array module ``xp``: ``register_kernels(xp, ndarray)``
+defines the kernels as closures over ``xp`` (bound once, at registration: no per-call cost) and
+registers them for the buffer type ``ndarray``. This module calls it with
+``(numpy, numpy.ndarray)`` at import; the CuPy backend calls it with ``(cupy, cupy.ndarray)``,
+so CuPy's eager path is the code the NumPy test suite runs. Where CuPy lacks a NumPy function
+or behaves differently, the kernel branches on ``xp is np`` with a comment saying why.
+Every kernel returns an ``ndarray`` (NumPy returns scalars from 0-d ufuncs; ``arr`` turns them
+back into arrays).
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 
 import ml_dtypes
@@ -19,12 +26,20 @@ from tensorlib._src.ops import index as ix
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
 
-xp = np
-_ndarray = np.ndarray
+
+def _make_arr(xp, ndarray):
+    def arr(x):
+        # type() is: NumPy's ufuncs return scalars for 0-d inputs; CuPy's always return arrays
+        return x if type(x) is ndarray else xp.asarray(x)
+
+    return arr
 
 
-def _arr(x):
-    return x if type(x) is _ndarray else np.asarray(x)
+def _errstate(xp):
+    # NumPy warns on floating-point errors; CuPy has no such warnings (nor np.errstate)
+    if xp is np:
+        return np.errstate(divide="ignore", invalid="ignore")
+    return contextlib.nullcontext()
 
 
 class Device:
@@ -80,49 +95,125 @@ class NumpyBackend:
 BACKEND = NumpyBackend()
 
 
-def _reg(prim, fn, types=(np.ndarray,)):
-    register_impl(prim, types, fn)
+# --------------------------------------------------------------------------------------------
+# Kernels. Each ``_<family>_kernels(xp, ndarray)`` returns ``[(prim, types, kernel), ...]``;
+# ``register_kernels`` registers them all. ``B`` stands for the buffer type in signatures.
 
 
-def _unary(prim, ufunc):
-    def kernel(x):
-        return _arr(ufunc(x))
+def register_kernels(xp, ndarray, wrap=None):
+    """Register the eager kernels of every primitive for buffers of type ``ndarray``.
 
-    kernel.__name__ = f"_np_{prim.name}"
-    _reg(prim, kernel)
+    ``xp`` is the array module the kernels call (``numpy`` or ``cupy``); ``wrap(prim, fn)``,
+    if given, returns the function to register instead of ``fn`` (the CuPy backend selects
+    the operands' GPU with it). Called once per backend, at import: the kernels are closures,
+    so the call-time cost is the array library's alone.
+    """
+    from tensorlib.backends import numpy_conv, numpy_linalg
 
-
-def _round(x, *, rounding_method):
-    if rounding_method == 1:
-        return _arr(np.round(x))
-    return _arr(np.where(x >= 0, np.floor(x + 0.5), np.ceil(x - 0.5)).astype(x.dtype))
-
-
-def _rsqrt(x):
-    return _arr(1 / np.sqrt(x)).astype(x.dtype, copy=False)
-
-
-def _logistic(x):
-    return _arr(0.5 * np.tanh(0.5 * x) + 0.5).astype(x.dtype, copy=False)
+    families = (_unary_kernels, _binary_kernels, _select_convert_kernels, _shape_kernels,
+                _reduce_kernels, _dot_kernels, _index_kernels)
+    for family in families:
+        for prim, types, fn in family(xp, ndarray):
+            register_impl(prim, types, fn if wrap is None else wrap(prim, fn))
+    numpy_linalg.register_kernels(xp, ndarray, wrap)
+    numpy_conv.register_kernels(xp, ndarray, wrap)
 
 
-def _sign(x):
-    return _arr(np.sign(x))
+def _named(fn, prefix, name):
+    fn.__name__ = f"_{prefix}_{name}"
+    return fn
 
 
-_erf_vec = np.vectorize(__import__("math").erf, otypes=[np.float64])
-_erfc_vec = np.vectorize(__import__("math").erfc, otypes=[np.float64])
+def _prefix(xp):
+    return "np" if xp is np else xp.__name__.split(".")[0]
 
 
-def _erf(x):
-    return _arr(_erf_vec(x).astype(x.dtype))
+# NumPy's ufunc name -> the same function's name in the array module (CuPy names them alike)
+_UNARY_NAMES = [
+    (ew.neg_p, "negative"), (ew.floor_p, "floor"), (ew.ceil_p, "ceil"),
+    (ew.is_finite_p, "isfinite"), (ew.exp_p, "exp"), (ew.log_p, "log"),
+    (ew.expm1_p, "expm1"), (ew.log1p_p, "log1p"), (ew.tanh_p, "tanh"), (ew.sin_p, "sin"),
+    (ew.cos_p, "cos"), (ew.tan_p, "tan"), (ew.asin_p, "arcsin"), (ew.acos_p, "arccos"),
+    (ew.atan_p, "arctan"), (ew.sinh_p, "sinh"), (ew.cosh_p, "cosh"),
+    (ew.asinh_p, "arcsinh"), (ew.acosh_p, "arccosh"), (ew.atanh_p, "arctanh"),
+    (ew.sqrt_p, "sqrt"), (ew.cbrt_p, "cbrt"), (ew.abs_p, "abs"),
+    (ew.exp2_p, "exp2"), (ew.sign_p, "sign"), (ew.real_p, "real"), (ew.not_p, "invert"),
+]
 
 
-def _erfc(x):
-    return _arr(_erfc_vec(x).astype(x.dtype))
+def _unary_kernels(xp, ndarray):
+    arr, pre = _make_arr(xp, ndarray), _prefix(xp)
+    B = (ndarray,)
+    out = []
+    for prim, fname in _UNARY_NAMES:
+        ufunc = getattr(xp, fname)
+
+        def kernel(x, ufunc=ufunc):
+            return arr(ufunc(x))
+
+        out.append((prim, B, _named(kernel, pre, prim.name)))
+
+    def _round(x, *, rounding_method):
+        if rounding_method == 1:
+            return arr(xp.round(x))
+        return arr(xp.where(x >= 0, xp.floor(x + 0.5), xp.ceil(x - 0.5)).astype(x.dtype))
+
+    def _rsqrt(x):
+        return arr(1 / xp.sqrt(x)).astype(x.dtype, copy=False)
+
+    def _logistic(x):
+        return arr(0.5 * xp.tanh(0.5 * x) + 0.5).astype(x.dtype, copy=False)
+
+    def _integer_pow(x, *, y):
+        if y < 0:
+            return arr(xp.power(x, float(y)).astype(x.dtype))
+        return arr(xp.power(x, y, dtype=x.dtype))
+
+    def _conj(x):
+        # numpy.conj of a bool array is int8: the conjugate of a real number is itself
+        return arr(xp.conj(x)) if x.dtype.kind == "c" else x
+
+    def _imag(x):
+        return arr(xp.imag(x)) if x.dtype.kind == "c" else xp.zeros_like(x)
+
+    out += [(ew.round_p, B, _round), (ew.rsqrt_p, B, _rsqrt), (ew.logistic_p, B, _logistic),
+            (ew.integer_pow_p, B, _integer_pow), (ew.imag_p, B, _imag),
+            (ew.conj_p, B, _conj)]
+    return out + _erf_kernels(xp, ndarray)
 
 
-def _erf_inv(x):
+_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
+_erfc_vec = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _erf_kernels(xp, ndarray):
+    """erf, erfc and erf_inv: NumPy has none of them (and SciPy is not a dependency), CuPy has
+    all three in ``cupyx.scipy.special``."""
+    arr, B = _make_arr(xp, ndarray), (ndarray,)
+    if xp is np:
+        def _erf(x):
+            return arr(_erf_vec(x).astype(x.dtype))
+
+        def _erfc(x):
+            return arr(_erfc_vec(x).astype(x.dtype))
+
+        return [(ew.erf_p, B, _erf), (ew.erfc_p, B, _erfc), (ew.erf_inv_p, B, _np_erf_inv)]
+    import cupyx.scipy.special as special
+
+    def _cupy_erf(x):
+        return special.erf(x).astype(x.dtype, copy=False)
+
+    def _cupy_erfc(x):
+        return special.erfc(x).astype(x.dtype, copy=False)
+
+    def _cupy_erf_inv(x):
+        return special.erfinv(x).astype(x.dtype, copy=False)
+
+    return [(ew.erf_p, B, _cupy_erf), (ew.erfc_p, B, _cupy_erfc),
+            (ew.erf_inv_p, B, _cupy_erf_inv)]
+
+
+def _np_erf_inv(x):
     # Newton iterations on erf from Giles' single-precision starting polynomial, in float64.
     x64 = np.asarray(x, np.float64)
     w = -np.log1p(-x64 * x64)
@@ -133,7 +224,7 @@ def _erf_inv(x):
           [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
            -0.0076224613, 0.00943887047, 1.00167406, 2.83297682])
     p = np.zeros_like(x64)
-    for a, b in zip(*cs):
+    for a, b in zip(*cs, strict=False):
         p = np.where(small, p * ws + a, p * ws + b)
     y = p * x64
     ok = np.isfinite(y) & (np.abs(x64) < 1)
@@ -142,269 +233,200 @@ def _erf_inv(x):
         y = np.where(ok, y - err / (2 / np.sqrt(np.pi) * np.exp(-y * y)), y)
     y = np.where(np.abs(x64) == 1, np.copysign(np.inf, x64), y)
     y = np.where(np.abs(x64) > 1, np.nan, y)
-    return _arr(y.astype(x.dtype))
-
-
-def _integer_pow(x, *, y):
-    if y < 0:
-        return _arr(np.power(x, float(y)).astype(x.dtype))
-    return _arr(np.power(x, y, dtype=x.dtype))
-
-
-def _real(x):
-    return _arr(np.real(x))
-
-
-def _imag(x):
-    return _arr(np.imag(x)) if np.iscomplexobj(x) else np.zeros_like(x)
-
-
-def _exp2(x):
-    return _arr(np.exp2(x))
-
-
-_UNARY = [
-    (ew.neg_p, np.negative), (ew.floor_p, np.floor), (ew.ceil_p, np.ceil),
-    (ew.is_finite_p, np.isfinite), (ew.exp_p, np.exp), (ew.log_p, np.log),
-    (ew.expm1_p, np.expm1), (ew.log1p_p, np.log1p), (ew.tanh_p, np.tanh), (ew.sin_p, np.sin),
-    (ew.cos_p, np.cos), (ew.tan_p, np.tan), (ew.asin_p, np.arcsin), (ew.acos_p, np.arccos),
-    (ew.atan_p, np.arctan), (ew.sinh_p, np.sinh), (ew.cosh_p, np.cosh),
-    (ew.asinh_p, np.arcsinh), (ew.acosh_p, np.arccosh), (ew.atanh_p, np.arctanh),
-    (ew.sqrt_p, np.sqrt), (ew.cbrt_p, np.cbrt), (ew.abs_p, np.abs), (ew.conj_p, np.conj),
-]
-for _p, _f in _UNARY:
-    _unary(_p, _f)
-_reg(ew.exp2_p, _exp2)
-_unary(ew.not_p, np.invert)
-_reg(ew.round_p, _round)
-_reg(ew.rsqrt_p, _rsqrt)
-_reg(ew.logistic_p, _logistic)
-_reg(ew.sign_p, _sign)
-_reg(ew.erf_p, _erf)
-_reg(ew.erfc_p, _erfc)
-_reg(ew.erf_inv_p, _erf_inv)
-_reg(ew.integer_pow_p, _integer_pow)
-_reg(ew.real_p, _real)
-_reg(ew.imag_p, _imag)
+    return np.asarray(y.astype(x.dtype))
 
 
 # --------------------------------------------------------------------------------------------
-def _binary(prim, ufunc):
-    def kernel(x, y):
-        return _arr(ufunc(x, y))
-
-    kernel.__name__ = f"_np_{prim.name}"
-    _reg(prim, kernel, (np.ndarray, np.ndarray))
-
-
-def _div(x, y):
-    if x.dtype.kind in "iu":
-        # C semantics (truncation toward zero), as XLA; division by zero gives -1 like XLA CPU
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.floor_divide(x, np.where(y == 0, 1, y))
-            fix = (np.remainder(x, np.where(y == 0, 1, y)) != 0) & ((x < 0) != (y < 0))
-            q = q + fix.astype(x.dtype)
-            return _arr(np.where(y == 0, np.array(-1).astype(x.dtype), q).astype(x.dtype))
-    return _arr(np.true_divide(x, y))
-
-
-def _rem(x, y):
-    if x.dtype.kind in "iu":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _arr(np.where(y == 0, x, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype))
-    return _arr(np.fmod(x, y))
-
-
-def _pow(x, y):
-    if x.dtype.kind in "iu":
-        return _arr(np.power(x, np.maximum(y, 0)))
-    return _arr(np.power(x, y))
-
-
-def _shift(op):
-    def kernel(x, y):
-        bits = x.dtype.itemsize * 8
-        big = (y < 0) | (y >= bits)
-        ys = np.where(big, 0, y).astype(x.dtype)
-        if op == "left":
-            r = np.left_shift(x, ys)
-            return _arr(np.where(big, 0, r).astype(x.dtype))
-        if op == "arith":
-            r = np.right_shift(x, ys)
-            fill = np.where(x < 0, -1, 0).astype(x.dtype)
-            return _arr(np.where(big, fill, r).astype(x.dtype))
-        ux = x.view(np.dtype(f"u{x.dtype.itemsize}"))
-        r = np.right_shift(ux, ys.view(ux.dtype)).view(x.dtype)
-        return _arr(np.where(big, 0, r).astype(x.dtype))
-
-    kernel.__name__ = f"_np_shift_{op}"
-    return kernel
-
-
-def _nextafter(x, y):
-    return _arr(np.nextafter(x, y))
-
-
-_BINARY = [
-    (ew.add_p, np.add), (ew.sub_p, np.subtract), (ew.mul_p, np.multiply),
-    (ew.max_p, np.maximum), (ew.min_p, np.minimum), (ew.atan2_p, np.arctan2),
-    (ew.and_p, np.bitwise_and), (ew.or_p, np.bitwise_or), (ew.xor_p, np.bitwise_xor),
-    (ew.eq_p, np.equal), (ew.ne_p, np.not_equal), (ew.lt_p, np.less),
-    (ew.le_p, np.less_equal), (ew.gt_p, np.greater), (ew.ge_p, np.greater_equal),
+_BINARY_NAMES = [
+    (ew.add_p, "add"), (ew.sub_p, "subtract"), (ew.mul_p, "multiply"),
+    (ew.max_p, "maximum"), (ew.min_p, "minimum"), (ew.atan2_p, "arctan2"),
+    (ew.and_p, "bitwise_and"), (ew.or_p, "bitwise_or"), (ew.xor_p, "bitwise_xor"),
+    (ew.eq_p, "equal"), (ew.ne_p, "not_equal"), (ew.lt_p, "less"),
+    (ew.le_p, "less_equal"), (ew.gt_p, "greater"), (ew.ge_p, "greater_equal"),
+    (ew.nextafter_p, "nextafter"),
 ]
-for _p, _f in _BINARY:
-    _binary(_p, _f)
-_B2 = (np.ndarray, np.ndarray)
-_reg(ew.div_p, _div, _B2)
-_reg(ew.rem_p, _rem, _B2)
-_reg(ew.pow_p, _pow, _B2)
-_reg(ew.nextafter_p, _nextafter, _B2)
-_reg(ew.shift_left_p, _shift("left"), _B2)
-_reg(ew.shift_right_arithmetic_p, _shift("arith"), _B2)
-_reg(ew.shift_right_logical_p, _shift("logical"), _B2)
 
 
-def _select_n(which, *cases):
-    if len(cases) == 1:
-        return _arr(cases[0])
-    if which.dtype == np.bool_:
-        return _arr(np.where(which, cases[1], cases[0]))
-    return _arr(np.choose(which, cases, mode="clip"))
+def _binary_kernels(xp, ndarray):
+    arr, pre = _make_arr(xp, ndarray), _prefix(xp)
+    B2 = (ndarray, ndarray)
+    out = []
+    for prim, fname in _BINARY_NAMES:
+        ufunc = getattr(xp, fname)
 
+        def kernel(x, y, ufunc=ufunc):
+            return arr(ufunc(x, y))
 
-# Variadic primitives dispatch on ``(ndarray, [ndarray])``: any number of ndarrays.
-_VAR = (np.ndarray, [np.ndarray])
-_reg(ew.select_n_p, _select_n, _VAR)
+        out.append((prim, B2, _named(kernel, pre, prim.name)))
 
+    def _div(x, y):
+        if x.dtype.kind in "iu":
+            # C semantics (truncation toward zero), as XLA; division by zero gives -1 like XLA
+            # CPU. The -1 is a NumPy scalar: CuPy refuses NumPy arrays as operands.
+            minus_one = np.array(-1).astype(x.dtype)[()]
+            with _errstate(xp):
+                q = xp.floor_divide(x, xp.where(y == 0, 1, y))
+                fix = (xp.remainder(x, xp.where(y == 0, 1, y)) != 0) & ((x < 0) != (y < 0))
+                q = q + fix.astype(x.dtype)
+                return arr(xp.where(y == 0, minus_one, q).astype(x.dtype))
+        return arr(xp.true_divide(x, y))
 
-def _convert(x, *, new_dtype, weak_type):
-    if x.dtype.kind == "f" and new_dtype.kind in "iu":
-        # XLA semantics: NaN -> 0, saturate at the integer range
-        info = np.iinfo(new_dtype)
-        with np.errstate(invalid="ignore"):
-            # clip in float64: float32(2**31 - 1) rounds up to 2**31, which overflows int32
-            x64 = x.astype(np.float64)
-            y = np.where(np.isnan(x64), 0, np.clip(x64, info.min, info.max))
-        return _arr(y.astype(new_dtype))
-    if x.dtype.kind == "c" and new_dtype.kind != "c":
-        x = np.real(x)
-    return _arr(x.astype(new_dtype))
+    def _rem(x, y):
+        if x.dtype.kind in "iu":
+            with _errstate(xp):
+                return arr(xp.where(y == 0, x, xp.fmod(x, xp.where(y == 0, 1, y)))
+                           .astype(x.dtype))
+        return arr(xp.fmod(x, y))
 
+    def _pow(x, y):
+        if x.dtype.kind in "iu":
+            return arr(xp.power(x, xp.maximum(y, 0)))
+        return arr(xp.power(x, y))
 
-def _bitcast(x, *, new_dtype):
-    # np.asarray(order="C") keeps 0-d arrays 0-d (np.ascontiguousarray makes them 1-d)
-    return _arr(np.asarray(x, order="C").view(new_dtype))
-
-
-_reg(ew.convert_element_type_p, _convert)
-_reg(ew.bitcast_convert_type_p, _bitcast)
-
-
-# --------------------------------------------------------------------------------------------
-def _iota(*, dtype, shape, dimension):
-    r = np.arange(shape[dimension], dtype=dtype)
-    view = [1] * len(shape)
-    view[dimension] = shape[dimension]
-    return np.broadcast_to(r.reshape(view), shape)
-
-
-def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
-    if x.flags.c_contiguous:
-        # A stride-0 view built directly: np.broadcast_to costs ~10 us of Python per call.
-        strides = [0] * len(shape)
-        for i, d in enumerate(broadcast_dimensions):
-            if x.shape[i] == shape[d]:
-                strides[d] = x.strides[i]
-        return np.ndarray(shape, x.dtype, x, 0, tuple(strides))
-    view = [1] * len(shape)
-    for i, d in enumerate(broadcast_dimensions):
-        view[d] = x.shape[i]
-    return np.broadcast_to(x.reshape(view), shape)
-
-
-def _reshape(x, *, new_sizes):
-    return x.reshape(new_sizes)
-
-
-def _transpose(x, *, permutation):
-    return x.transpose(permutation)
-
-
-def _rev(x, *, dimensions):
-    return np.flip(x, dimensions) if dimensions else x
-
-
-def _slice(x, *, start_indices, limit_indices, strides):
-    st = strides or (1,) * x.ndim
-    # _arr: indexing a 0-d array with () gives a NumPy scalar
-    sl = tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, st, strict=True))
-    return _arr(x[sl])
-
-
-def _pad(x, pv, *, padding_config):
-    lo = [max(c[0], 0) for c in padding_config]
-    hi = [max(c[1], 0) for c in padding_config]
-    inner = [c[2] for c in padding_config]
-    shape = [n + (n - 1) * i if n else 0 for n, i in zip(x.shape, inner)]
-    full_shape = [a + s + b for a, s, b in zip(lo, shape, hi)]
-    out = np.full(full_shape, pv, dtype=x.dtype)
-    out[tuple(slice(a, a + s, i + 1) for a, s, i in zip(lo, shape, inner))] = x
-    crop = tuple(slice(-min(c[0], 0), n - (-min(c[1], 0)))
-                 for c, n in zip(padding_config, full_shape))
-    return _arr(out[crop])
-
-
-def _concatenate(*xs, dimension):
-    return np.concatenate(xs, axis=dimension)
-
-
-def _clamped_starts(x, starts, sizes):
-    return [int(np.clip(int(s), 0, n - k)) for s, n, k in zip(starts, x.shape, sizes)]
-
-
-def _dynamic_slice(x, *starts, slice_sizes):
-    st = _clamped_starts(x, starts, slice_sizes)
-    return _arr(x[tuple(slice(s, s + k) for s, k in zip(st, slice_sizes))])
-
-
-def _dynamic_update_slice(x, upd, *starts):
-    st = _clamped_starts(x, starts, upd.shape)
-    out = np.array(x, copy=True)
-    out[tuple(slice(s, s + k) for s, k in zip(st, upd.shape))] = upd
+    out += [(ew.div_p, B2, _div), (ew.rem_p, B2, _rem), (ew.pow_p, B2, _pow)]
+    out += [(ew.shift_left_p, B2, _shift(xp, arr, "left")),
+            (ew.shift_right_arithmetic_p, B2, _shift(xp, arr, "arith")),
+            (ew.shift_right_logical_p, B2, _shift(xp, arr, "logical"))]
     return out
 
 
-_reg(sh.iota_p, _iota)
-_reg(sh.broadcast_in_dim_p, _broadcast_in_dim)
-_reg(sh.reshape_p, _reshape)
-_reg(sh.transpose_p, _transpose)
-_reg(sh.rev_p, _rev)
-_reg(sh.slice_p, _slice)
-_reg(sh.pad_p, _pad, (np.ndarray, np.ndarray))
-_reg(sh.concatenate_p, _concatenate, _VAR)
-_reg(sh.dynamic_slice_p, _dynamic_slice, _VAR)
-_reg(sh.dynamic_update_slice_p, _dynamic_update_slice, _VAR)
+def _shift(xp, arr, op):
+    def kernel(x, y):
+        bits = x.dtype.itemsize * 8
+        big = (y < 0) | (y >= bits)
+        ys = xp.where(big, 0, y).astype(x.dtype)
+        if op == "left":
+            r = xp.left_shift(x, ys)
+            return arr(xp.where(big, 0, r).astype(x.dtype))
+        if op == "arith":
+            r = xp.right_shift(x, ys)
+            fill = xp.where(x < 0, -1, 0).astype(x.dtype)
+            return arr(xp.where(big, fill, r).astype(x.dtype))
+        ux = x.view(np.dtype(f"u{x.dtype.itemsize}"))
+        r = xp.right_shift(ux, ys.view(ux.dtype)).view(x.dtype)
+        return arr(xp.where(big, 0, r).astype(x.dtype))
+
+    return _named(kernel, _prefix(xp), f"shift_{op}")
 
 
 # --------------------------------------------------------------------------------------------
-def _reducer(ufunc):
-    def kernel(x, *, axes):
-        return _arr(ufunc.reduce(x, axis=axes) if axes else np.array(x, copy=True))
+def _select_convert_kernels(xp, ndarray):
+    arr = _make_arr(xp, ndarray)
+    B = (ndarray,)
 
-    return kernel
+    def _select_n(which, *cases):
+        if len(cases) == 1:
+            return arr(cases[0])
+        if which.dtype == np.bool_:
+            return arr(xp.where(which, cases[1], cases[0]))
+        return arr(xp.choose(which, cases, mode="clip"))
+
+    def _convert(x, *, new_dtype, weak_type):
+        if x.dtype.kind == "f" and new_dtype.kind in "iu":
+            # XLA semantics: NaN -> 0, saturate at the integer range
+            info = np.iinfo(new_dtype)
+            with _errstate(xp):
+                # clip in float64: float32(2**31 - 1) rounds up to 2**31, which overflows int32
+                x64 = x.astype(np.float64)
+                y = xp.where(xp.isnan(x64), 0, xp.clip(x64, info.min, info.max))
+            return arr(y.astype(new_dtype))
+        if x.dtype.kind == "c" and new_dtype.kind != "c":
+            x = xp.real(x)
+        return arr(x.astype(new_dtype))
+
+    def _bitcast(x, *, new_dtype):
+        # asarray(order="C") keeps 0-d arrays 0-d (ascontiguousarray makes them 1-d)
+        return arr(xp.asarray(x, order="C").view(new_dtype))
+
+    # Variadic primitives dispatch on ``(ndarray, [ndarray])``: any number of ndarrays.
+    return [(ew.select_n_p, (ndarray, [ndarray]), _select_n),
+            (ew.convert_element_type_p, B, _convert), (ew.bitcast_convert_type_p, B, _bitcast)]
 
 
-def _reduce_minmax(ufunc, init_fn):
-    def kernel(x, *, axes):
-        if not axes:
-            return np.array(x, copy=True)
-        if x.size == 0:
-            return _arr(ufunc.reduce(x, axis=axes, initial=init_fn(x.dtype)))
-        return _arr(ufunc.reduce(x, axis=axes))
+# --------------------------------------------------------------------------------------------
+def _shape_kernels(xp, ndarray):
+    arr = _make_arr(xp, ndarray)
+    B, VAR = (ndarray,), (ndarray, [ndarray])
 
-    return kernel
+    def _iota(*, dtype, shape, dimension):
+        r = xp.arange(shape[dimension], dtype=dtype)
+        view = [1] * len(shape)
+        view[dimension] = shape[dimension]
+        return xp.broadcast_to(r.reshape(view), shape)
+
+    def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
+        if xp is np and x.flags.c_contiguous:
+            # A stride-0 view built directly: np.broadcast_to costs ~10 us of Python per call
+            # (NumPy only: cupy.ndarray's constructor takes a memory pointer instead).
+            strides = [0] * len(shape)
+            for i, d in enumerate(broadcast_dimensions):
+                if x.shape[i] == shape[d]:
+                    strides[d] = x.strides[i]
+            return np.ndarray(shape, x.dtype, x, 0, tuple(strides))
+        view = [1] * len(shape)
+        for i, d in enumerate(broadcast_dimensions):
+            view[d] = x.shape[i]
+        return xp.broadcast_to(x.reshape(view), shape)
+
+    def _reshape(x, *, new_sizes):
+        return x.reshape(new_sizes)
+
+    def _transpose(x, *, permutation):
+        return x.transpose(permutation)
+
+    def _rev(x, *, dimensions):
+        return xp.flip(x, dimensions) if dimensions else x
+
+    def _slice(x, *, start_indices, limit_indices, strides):
+        st = strides or (1,) * x.ndim
+        # arr: indexing a 0-d array with () gives a NumPy scalar
+        sl = tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, st,
+                                                     strict=True))
+        return arr(x[sl])
+
+    def _pad(x, pv, *, padding_config):
+        lo = [max(c[0], 0) for c in padding_config]
+        hi = [max(c[1], 0) for c in padding_config]
+        inner = [c[2] for c in padding_config]
+        shape = [n + (n - 1) * i if n else 0 for n, i in zip(x.shape, inner, strict=False)]
+        full_shape = [a + s + b for a, s, b in zip(lo, shape, hi, strict=False)]
+        out = xp.full(full_shape, pv, dtype=x.dtype)
+        out[tuple(slice(a, a + s, i + 1) for a, s, i in zip(lo, shape, inner, strict=False))] = x
+        crop = tuple(slice(-min(c[0], 0), n - (-min(c[1], 0)))
+                     for c, n in zip(padding_config, full_shape, strict=False))
+        return arr(out[crop])
+
+    def _concatenate(*xs, dimension):
+        return xp.concatenate(xs, axis=dimension)
+
+    return [(sh.iota_p, B, _iota), (sh.broadcast_in_dim_p, B, _broadcast_in_dim),
+            (sh.reshape_p, B, _reshape), (sh.transpose_p, B, _transpose), (sh.rev_p, B, _rev),
+            (sh.slice_p, B, _slice), (sh.pad_p, (ndarray, ndarray), _pad),
+            (sh.concatenate_p, VAR, _concatenate)] + _dynamic_slice_kernels(xp, ndarray)
 
 
+def _dynamic_slice_kernels(xp, ndarray):
+    arr, VAR = _make_arr(xp, ndarray), (ndarray, [ndarray])
+
+    def clamped_starts(x, starts, sizes):
+        # int() of a CuPy 0-d array copies it to the host (and waits for it)
+        return [min(max(int(s), 0), n - k) for s, n, k in zip(starts, x.shape, sizes, strict=False)]
+
+    def _dynamic_slice(x, *starts, slice_sizes):
+        st = clamped_starts(x, starts, slice_sizes)
+        return arr(x[tuple(slice(s, s + k) for s, k in zip(st, slice_sizes, strict=False))])
+
+    def _dynamic_update_slice(x, upd, *starts):
+        st = clamped_starts(x, starts, upd.shape)
+        out = xp.array(x, copy=True)
+        out[tuple(slice(s, s + k) for s, k in zip(st, upd.shape, strict=False))] = upd
+        return out
+
+    return [(sh.dynamic_slice_p, VAR, _dynamic_slice),
+            (sh.dynamic_update_slice_p, VAR, _dynamic_update_slice)]
+
+
+# --------------------------------------------------------------------------------------------
 def _lowest(dt):
     if dt.kind == "f" or dt == dtypes.bfloat16:
         return -np.inf
@@ -421,60 +443,95 @@ def _highest(dt):
     return ml_dtypes.iinfo(dt).max
 
 
-def _sum(x, *, axes):
-    if not axes:
-        return np.array(x, copy=True)
-    return _arr(np.sum(x, axis=axes, dtype=x.dtype))
+def _reduce_kernels(xp, ndarray):
+    arr, B = _make_arr(xp, ndarray), (ndarray,)
+
+    def copy(x):
+        return xp.array(x, copy=True)
+
+    def reducer(fn):
+        def kernel(x, *, axes):
+            return arr(fn(x, axis=axes)) if axes else copy(x)
+
+        return kernel
+
+    def reduce_minmax(fn, init_fn):
+        def kernel(x, *, axes):
+            if not axes:
+                return copy(x)
+            if x.size == 0:  # the identity, as XLA (NumPy and CuPy raise on empty max/min)
+                shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
+                return xp.full(shape, init_fn(x.dtype), x.dtype)
+            return arr(fn(x, axis=axes))
+
+        return kernel
+
+    def _sum(x, *, axes):
+        return arr(xp.sum(x, axis=axes, dtype=x.dtype)) if axes else copy(x)
+
+    def _prod(x, *, axes):
+        return arr(xp.prod(x, axis=axes, dtype=x.dtype)) if axes else copy(x)
+
+    def _argmax(x, *, axes, index_dtype):
+        # NaN wins, as in JAX (argmax already returns the first NaN)
+        return arr(xp.argmax(x, axis=axes[0]).astype(index_dtype))
+
+    def _argmin(x, *, axes, index_dtype):
+        return arr(xp.argmin(x, axis=axes[0]).astype(index_dtype))
+
+    if xp is np:
+        # ufunc.reduce skips np.max's argument handling (~1 us per call on small arrays);
+        # CuPy's ufuncs have no reduce
+        fmax, fmin, fall, fany = (np.maximum.reduce, np.minimum.reduce,
+                                  np.logical_and.reduce, np.logical_or.reduce)
+    else:
+        fmax, fmin, fall, fany = xp.amax, xp.amin, xp.all, xp.any
+    return [(rd.reduce_sum_p, B, _sum), (rd.reduce_prod_p, B, _prod),
+            (rd.reduce_max_p, B, reduce_minmax(fmax, _lowest)),
+            (rd.reduce_min_p, B, reduce_minmax(fmin, _highest)),
+            (rd.reduce_and_p, B, reducer(fall)), (rd.reduce_or_p, B, reducer(fany)),
+            (rd.argmax_p, B, _argmax), (rd.argmin_p, B, _argmin)] + _cumulative_kernels(
+                xp, ndarray)
 
 
-def _prod(x, *, axes):
-    if not axes:
-        return np.array(x, copy=True)
-    return _arr(np.prod(x, axis=axes, dtype=x.dtype))
+def _cumulative_kernels(xp, ndarray):
+    arr, B = _make_arr(xp, ndarray), (ndarray,)
 
+    def scan(x, axis, fn):
+        # Hillis-Steele doubling scan (log2(n) vectorized steps): CuPy's ufuncs have no
+        # accumulate, so cummax/cummin are built from maximum/minimum
+        y = x
+        n, k = x.shape[axis], 1
+        while k < n:
+            head = [slice(None)] * x.ndim
+            tail = [slice(None)] * x.ndim
+            head[axis], tail[axis] = slice(k, None), slice(None, n - k)
+            first = [slice(None)] * x.ndim
+            first[axis] = slice(None, k)
+            y = xp.concatenate([y[tuple(first)], fn(y[tuple(head)], y[tuple(tail)])],
+                               axis=axis)
+            k *= 2
+        return y
 
-def _argmax(x, *, axes, index_dtype):
-    return _arr(_nan_arg(x, axes[0], np.argmax).astype(index_dtype))
+    def cumulative(name):
+        def kernel(x, *, axis, reverse):
+            if reverse:
+                x = xp.flip(x, axis)
+            if name == "sum":
+                y = xp.cumsum(x, axis=axis, dtype=x.dtype)
+            elif name == "prod":
+                y = xp.cumprod(x, axis=axis, dtype=x.dtype)
+            elif x.size == 0:
+                y = xp.array(x, copy=True)
+            else:
+                fn = xp.maximum if name == "max" else xp.minimum
+                y = fn.accumulate(x, axis=axis) if xp is np else scan(x, axis, fn)
+            return arr(xp.flip(y, axis) if reverse else y)
 
+        return _named(kernel, _prefix(xp), f"cum{name}")
 
-def _argmin(x, *, axes, index_dtype):
-    return _arr(_nan_arg(x, axes[0], np.argmin).astype(index_dtype))
-
-
-def _nan_arg(x, axis, fn):
-    # NaN wins, as in JAX (np.argmax already returns the first NaN).
-    return fn(x, axis=axis)
-
-
-_reg(rd.reduce_sum_p, _sum)
-_reg(rd.reduce_prod_p, _prod)
-_reg(rd.reduce_max_p, _reduce_minmax(np.maximum, _lowest))
-_reg(rd.reduce_min_p, _reduce_minmax(np.minimum, _highest))
-_reg(rd.reduce_and_p, _reducer(np.logical_and))
-_reg(rd.reduce_or_p, _reducer(np.logical_or))
-_reg(rd.argmax_p, _argmax)
-_reg(rd.argmin_p, _argmin)
-
-
-def _cumulative(ufunc):
-    def kernel(x, *, axis, reverse):
-        if reverse:
-            x = np.flip(x, axis)
-        if ufunc is np.add:
-            y = np.cumsum(x, axis=axis, dtype=x.dtype)
-        elif ufunc is np.multiply:
-            y = np.cumprod(x, axis=axis, dtype=x.dtype)
-        else:
-            y = ufunc.accumulate(x, axis=axis) if x.size else np.array(x, copy=True)
-        return _arr(np.flip(y, axis) if reverse else y)
-
-    return kernel
-
-
-_reg(rd.cumsum_p, _cumulative(np.add))
-_reg(rd.cumprod_p, _cumulative(np.multiply))
-_reg(rd.cummax_p, _cumulative(np.maximum))
-_reg(rd.cummin_p, _cumulative(np.minimum))
+    return [(rd.cumsum_p, B, cumulative("sum")), (rd.cumprod_p, B, cumulative("prod")),
+            (rd.cummax_p, B, cumulative("max")), (rd.cummin_p, B, cumulative("min"))]
 
 
 _MATMUL_2D = {  # (lhs contracting, rhs contracting) of 2-D operands -> which sides transpose
@@ -483,86 +540,133 @@ _MATMUL_2D = {  # (lhs contracting, rhs contracting) of 2-D operands -> which si
 }
 
 
-def _dot_general(x, y, *, dimension_numbers, preferred_element_type):
-    (lc, rc), (lb, rb) = dimension_numbers
-    if not lb and x.ndim == 2 and y.ndim == 2 and x.dtype.kind != "b":
-        # the common case: one BLAS call on transposed views, no copies, no reshapes
-        tt = _MATMUL_2D.get((lc, rc))
-        if tt is not None:
-            r = np.matmul(x.T if tt[0] else x, y.T if tt[1] else y)
-            return r if preferred_element_type is None else r.astype(preferred_element_type)
-    xf = [d for d in range(x.ndim) if d not in lc and d not in lb]
-    yf = [d for d in range(y.ndim) if d not in rc and d not in rb]
-    xt = x.transpose(list(lb) + xf + list(lc))
-    yt = y.transpose(list(rb) + list(rc) + yf)
-    bs = [x.shape[d] for d in lb]
-    m = int(np.prod([x.shape[d] for d in xf], dtype=np.int64))
-    k = int(np.prod([x.shape[d] for d in lc], dtype=np.int64))
-    n = int(np.prod([y.shape[d] for d in yf], dtype=np.int64))
-    b = int(np.prod(bs, dtype=np.int64))
-    out_dtype = preferred_element_type or x.dtype
-    if x.dtype.kind == "b":
-        xt, yt = xt.astype(np.int32), yt.astype(np.int32)
-    if k == 1 and xt.dtype.kind in "fc":
-        # outer products (per-example gradients): NumPy runs matmul with k == 1 as b tiny
-        # GEMMs; a broadcast multiply is the same arithmetic at memory speed
-        r = np.multiply(xt.reshape(b, m, 1), yt.reshape(b, 1, n))
-    else:
-        r = np.matmul(xt.reshape(b, m, k), yt.reshape(b, k, n))
-    shape = bs + [x.shape[d] for d in xf] + [y.shape[d] for d in yf]
-    return _arr(r.reshape(shape).astype(out_dtype, copy=False))
+def _dot_kernels(xp, ndarray):
+    arr = _make_arr(xp, ndarray)
 
+    def _dot_general(x, y, *, dimension_numbers, preferred_element_type):
+        (lc, rc), (lb, rb) = dimension_numbers
+        if not lb and x.ndim == 2 and y.ndim == 2 and x.dtype.kind != "b":
+            # the common case: one BLAS call on transposed views, no copies, no reshapes
+            tt = _MATMUL_2D.get((lc, rc))
+            if tt is not None:
+                r = xp.matmul(x.T if tt[0] else x, y.T if tt[1] else y)
+                return r if preferred_element_type is None else r.astype(
+                    preferred_element_type)
+        xf = [d for d in range(x.ndim) if d not in lc and d not in lb]
+        yf = [d for d in range(y.ndim) if d not in rc and d not in rb]
+        xt = x.transpose(list(lb) + xf + list(lc))
+        yt = y.transpose(list(rb) + list(rc) + yf)
+        bs = [x.shape[d] for d in lb]
+        m = math.prod(x.shape[d] for d in xf)
+        k = math.prod(x.shape[d] for d in lc)
+        n = math.prod(y.shape[d] for d in yf)
+        b = math.prod(bs)
+        out_dtype = preferred_element_type or x.dtype
+        if x.dtype.kind == "b":
+            xt, yt = xt.astype(np.int32), yt.astype(np.int32)
+        if k == 1 and xt.dtype.kind in "fc":
+            # outer products (per-example gradients): NumPy runs matmul with k == 1 as b tiny
+            # GEMMs; a broadcast multiply is the same arithmetic at memory speed
+            r = xp.multiply(xt.reshape(b, m, 1), yt.reshape(b, 1, n))
+        else:
+            r = xp.matmul(xt.reshape(b, m, k), yt.reshape(b, k, n))
+        shape = bs + [x.shape[d] for d in xf] + [y.shape[d] for d in yf]
+        return arr(r.reshape(shape).astype(out_dtype, copy=False))
 
-_reg(rd.dot_general_p, _dot_general, (np.ndarray, np.ndarray))
+    return [(rd.dot_general_p, (ndarray, ndarray), _dot_general)]
 
 
 # --------------------------------------------------------------------------------------------
-def _front(x, dims):
-    return np.moveaxis(x, dims, range(len(dims)))
+def _index_kernels(xp, ndarray):
+    arr = _make_arr(xp, ndarray)
 
+    def front(x, dims):
+        return xp.moveaxis(x, dims, range(len(dims)))
 
-def _gather(x, idx, *, dims, mode):
-    op = _front(x, dims)
-    sizes = np.array([x.shape[d] for d in dims])
-    cl = np.clip(idx, 0, sizes - 1) if idx.size else idx.astype(np.intp)
-    out = op[tuple(cl[..., i] for i in range(len(dims)))]
-    if mode == "fill":
-        ok = np.all((idx >= 0) & (idx < sizes), axis=-1)
-        out = np.where(ok.reshape(ok.shape + (1,) * (out.ndim - ok.ndim)), out, 0)
-    return _arr(out.astype(x.dtype, copy=False))
+    def _gather(x, idx, *, dims, mode):
+        op = front(x, dims)
+        sizes = xp.asarray([x.shape[d] for d in dims])
+        cl = xp.clip(idx, 0, sizes - 1) if idx.size else idx.astype(np.intp)
+        out = op[tuple(cl[..., i] for i in range(len(dims)))]
+        if mode == "fill":
+            ok = xp.all((idx >= 0) & (idx < sizes), axis=-1)
+            out = xp.where(ok.reshape(ok.shape + (1,) * (out.ndim - ok.ndim)), out, 0)
+        return arr(out.astype(x.dtype, copy=False))
+
+    def _scatter(x, idx, upd, *, dims, mode):
+        out = xp.array(x, copy=True)
+        op = front(out, dims)  # a view: writes go to out
+        sizes = xp.asarray([x.shape[d] for d in dims])
+        ok = xp.all((idx >= 0) & (idx < sizes), axis=-1)
+        sel = tuple(idx[..., i][ok] for i in range(len(dims)))
+        vals = upd[ok]
+        if mode == "set":
+            op[sel] = vals
+        else:
+            scatter_into(op, sel, vals, mode)
+        return out
+
+    scatter_into = _np_scatter_into if xp is np else _cupy_scatter_into(xp)
+
+    def _sort(*xs, dimension, is_stable, num_keys):
+        keys = xs[:num_keys]
+        if num_keys == 1:
+            perm = xp.argsort(keys[0], axis=dimension, kind="stable")
+        elif xp is np:
+            moved = [np.moveaxis(k, dimension, -1) for k in keys]
+            flat = [m.reshape(-1, m.shape[-1]) for m in moved]
+            rows = [np.lexsort(tuple(f[r] for f in reversed(flat)))
+                    for r in range(flat[0].shape[0])]
+            perm = np.moveaxis(np.array(rows).reshape(moved[0].shape), -1, dimension)
+        else:
+            perm = _multikey_argsort(xp, keys, dimension)
+        return [arr(xp.take_along_axis(x, perm, axis=dimension)) for x in xs]
+
+    return [(ix.gather_p, (ndarray, ndarray), _gather),
+            (ix.scatter_p, (ndarray, ndarray, ndarray), _scatter),
+            (ix.sort_p, (ndarray, [ndarray]), _sort)]
 
 
 _SCATTER_UFUNC = {"add": np.add, "mul": np.multiply, "min": np.minimum, "max": np.maximum}
 
 
-def _scatter(x, idx, upd, *, dims, mode):
-    out = np.array(x, copy=True)
-    op = _front(out, dims)  # a view: writes go to out
-    sizes = np.array([x.shape[d] for d in dims])
-    ok = np.all((idx >= 0) & (idx < sizes), axis=-1)
-    sel = tuple(idx[..., i][ok] for i in range(len(dims)))
-    vals = upd[ok]
-    if mode == "set":
-        op[sel] = vals
-    else:
-        _SCATTER_UFUNC[mode].at(op, sel, vals)
-    return out
+def _np_scatter_into(op, sel, vals, mode):
+    _SCATTER_UFUNC[mode].at(op, sel, vals)
 
 
-def _sort(*xs, dimension, is_stable, num_keys):
-    keys = xs[:num_keys]
-    if num_keys == 1:
-        perm = np.argsort(keys[0], axis=dimension, kind="stable")
-    else:
-        moved = [np.moveaxis(k, dimension, -1) for k in keys]
-        flat = [m.reshape(-1, m.shape[-1]) for m in moved]
-        rows = [np.lexsort(tuple(f[r] for f in reversed(flat))) for r in range(flat[0].shape[0])]
-        perm = np.moveaxis(np.array(rows).reshape(moved[0].shape), -1, dimension)
-    return [_arr(np.take_along_axis(x, perm, axis=dimension)) for x in xs]
+def _cupy_scatter_into(xp):
+    # CuPy has no ufunc.at: cupyx's atomic scatter_add/max/min instead, and no scatter-multiply
+    # at all: updates to repeated indices are applied in rounds of unique indices.
+    import cupyx
+
+    atomic = {"add": cupyx.scatter_add, "max": cupyx.scatter_max, "min": cupyx.scatter_min}
+
+    def scatter_into(op, sel, vals, mode):
+        if mode in atomic:
+            atomic[mode](op, sel, vals)
+            return
+        flat = xp.ravel_multi_index(sel, op.shape[:len(sel)]) if sel else xp.zeros(0, np.intp)
+        while flat.size:
+            _, first = xp.unique(flat, return_index=True)
+            pos = tuple(s[first] for s in sel)
+            op[pos] = op[pos] * vals[first]
+            keep = xp.ones(flat.size, bool)
+            keep[first] = False
+            flat, vals = flat[keep], vals[keep]
+            sel = tuple(s[keep] for s in sel)
+
+    return scatter_into
 
 
-_reg(ix.gather_p, _gather, (np.ndarray, np.ndarray))
-_reg(ix.scatter_p, _scatter, (np.ndarray, np.ndarray, np.ndarray))
-_reg(ix.sort_p, _sort, _VAR)
-from tensorlib.backends import numpy_linalg as _numpy_linalg  # noqa: E402,F401
-from tensorlib.backends import numpy_conv as _numpy_conv  # noqa: E402,F401
+def _multikey_argsort(xp, keys, axis):
+    # CuPy's lexsort takes one 2-D array (keys of one dtype) and no axis: successive stable
+    # argsorts from the least to the most significant key give the same permutation
+    perm = None
+    for k in reversed(keys):
+        kk = k if perm is None else xp.take_along_axis(k, perm, axis=axis)
+        p = xp.argsort(kk, axis=axis, kind="stable")
+        perm = p if perm is None else xp.take_along_axis(perm, p, axis=axis)
+    return perm
+
+
+register_kernels(np, np.ndarray)

@@ -4,6 +4,9 @@ Both build strided *window views* of the dilated, padded operand with
 ``sliding_window_view`` (no copy until the reduction); a convolution then contracts the
 windows with the kernel as one batched matmul per group (im2col), a windowed reduction
 reduces the window axes.
+
+The kernels are written against an array module ``xp`` (``register_kernels(xp, ndarray)``), so
+the CuPy backend registers the same code for ``cupy.ndarray``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from tensorlib._src.dispatch import register_impl
 from tensorlib._src.ops import conv as cv
 
 
-def _dilate_pad(x, value, padding, dilation):
+def _dilate_pad(xp, x, value, padding, dilation):
     """``x`` with ``dilation - 1`` holes between elements and (possibly negative) edge padding,
     both filled with ``value`` (what ``lax.pad`` does with interior padding)."""
     if all(d == 1 for d in dilation) and all(lo == hi == 0 for lo, hi in padding):
@@ -25,21 +28,22 @@ def _dilate_pad(x, value, padding, dilation):
     lo = [max(p[0], 0) for p in padding]
     hi = [max(p[1], 0) for p in padding]
     inner = [(n - 1) * d + 1 if n else 0 for n, d in zip(x.shape, dilation, strict=True)]
-    out = np.full([a + s + b for a, s, b in zip(lo, inner, hi, strict=True)], value, dtype=x.dtype)
+    out = xp.full([a + s + b for a, s, b in zip(lo, inner, hi, strict=True)], value,
+                  dtype=x.dtype)
     out[tuple(slice(a, a + s, d) for a, s, d in zip(lo, inner, dilation, strict=True))] = x
     crop = tuple(slice(-min(p[0], 0), n + min(p[1], 0))
                  for p, n in zip(padding, out.shape, strict=True))
     return out[crop]
 
 
-def _windows(x, value, window, strides, padding, base_dilation, window_dilation):
+def _windows(xp, x, value, window, strides, padding, base_dilation, window_dilation):
     """A view of shape ``out_shape + window``: every window of the dilated, padded ``x``.
 
     The caller checks that the output is not empty (``sliding_window_view`` needs windows
     that fit)."""
-    xp = _dilate_pad(x, value, padding, base_dilation)
+    padded = _dilate_pad(xp, x, value, padding, base_dilation)
     extent = [(w - 1) * r + 1 for w, r in zip(window, window_dilation, strict=True)]
-    v = sliding_window_view(xp, extent)
+    v = _sliding_window_view(xp, padded, extent)
     steps = tuple(slice(None, None, s) for s in strides)
     steps += tuple(slice(None, None, r) for r in window_dilation)
     return v[steps]
@@ -52,22 +56,22 @@ def _compute_dtype(dt):
     return dt
 
 
-def _conv(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation, dimension_numbers,
-          feature_group_count, batch_group_count, preferred_element_type):
+def _conv(xp, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
+          dimension_numbers, feature_group_count, batch_group_count, preferred_element_type):
     ls, rs, os_ = dimension_numbers
     out_dt = np.dtype(preferred_element_type or lhs.dtype)
     cdt = _compute_dtype(out_dt)
-    x = np.transpose(lhs, ls).astype(cdt, copy=False)  # N, C, spatial...
-    w = np.transpose(rhs, rs).astype(cdt, copy=False)  # O, I, spatial...
+    x = xp.transpose(lhs, ls).astype(cdt, copy=False)  # N, C, spatial...
+    w = xp.transpose(rhs, rs).astype(cdt, copy=False)  # O, I, spatial...
     n_sp = x.ndim - 2
     out_t = cv.conv_shape_tuple(
         x.shape[:2] + cv._dilate_shape(x.shape[2:], lhs_dilation),
         w.shape[:2] + cv._dilate_shape(w.shape[2:], rhs_dilation),
         window_strides, padding, batch_group_count)
-    inv = tuple(np.argsort(os_))
+    inv = tuple(int(i) for i in np.argsort(os_))
     if math.prod(out_t) == 0 or math.prod(w.shape[1:]) == 0:
-        return np.zeros(out_t, out_dt).transpose(inv)
-    win = _windows(x, 0, (1, 1) + w.shape[2:], (1, 1) + tuple(window_strides),
+        return xp.zeros(out_t, out_dt).transpose(inv)
+    win = _windows(xp, x, 0, (1, 1) + w.shape[2:], (1, 1) + tuple(window_strides),
                    ((0, 0), (0, 0)) + tuple(padding), (1, 1) + tuple(lhs_dilation),
                    (1, 1) + tuple(rhs_dilation))
     patches = win[(slice(None),) * (2 + n_sp) + (0, 0)]  # N, C, out..., k...
@@ -85,11 +89,11 @@ def _conv(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation, dime
     p = p.transpose((0, 1) + sp_axes + (2,) + tuple(range(3 + n_sp, 3 + 2 * n_sp)))
     p = p.reshape(q, nq * math.prod(out_sp), cq * math.prod(k_sp))
     wq = w.reshape((q, o // q, cq * math.prod(k_sp))).swapaxes(1, 2)
-    r = np.matmul(p, wq)  # q, nq * out, o / q
+    r = xp.matmul(p, wq)  # q, nq * out, o / q
     r = r.reshape((q, nq) + out_sp + (o // q,))
-    r = np.moveaxis(r, -1, 1)  # q, o/q, nq, out...
+    r = xp.moveaxis(r, -1, 1)  # q, o/q, nq, out...
     r = r.reshape((o, nq) + out_sp).swapaxes(0, 1)  # nq, o, out...
-    return np.ascontiguousarray(r.transpose(inv), dtype=out_dt)
+    return xp.ascontiguousarray(r.transpose(inv), dtype=out_dt)
 
 
 def _window_out_shape(x, params):
@@ -98,17 +102,17 @@ def _window_out_shape(x, params):
                                         params["base_dilation"], params["window_dilation"])
 
 
-def _window_view(x, value, params):
-    return _windows(x, value, params["window_dimensions"], params["window_strides"],
+def _window_view(xp, x, value, params):
+    return _windows(xp, x, value, params["window_dimensions"], params["window_strides"],
                     params["padding"], params["base_dilation"], params["window_dilation"])
 
 
-def _reduce_window_sum(x, **params):
+def _reduce_window_sum(xp, x, **params):
     out_shape = _window_out_shape(x, params)
     if math.prod(out_shape) == 0:
-        return np.zeros(out_shape, x.dtype)
-    v = _window_view(x, 0, params)
-    return np.asarray(v.sum(axis=tuple(range(x.ndim, 2 * x.ndim)), dtype=x.dtype))
+        return xp.zeros(out_shape, x.dtype)
+    v = _window_view(xp, x, 0, params)
+    return xp.asarray(v.sum(axis=tuple(range(x.ndim, 2 * x.ndim)), dtype=x.dtype))
 
 
 def _lowest(dt, kind):
@@ -120,51 +124,72 @@ def _lowest(dt, kind):
     return -np.inf if kind == "max" else np.inf
 
 
-def _extremum_kernel(kind):
-    reducer = np.max if kind == "max" else np.min
+def _extremum_kernel(xp, kind):
+    reducer = xp.max if kind == "max" else xp.min
 
     def kernel(x, **params):
         out_shape = _window_out_shape(x, params)
         if math.prod(out_shape) == 0:
-            return np.zeros(out_shape, x.dtype)
-        v = _window_view(x, _lowest(x.dtype, kind), params)
-        return np.asarray(reducer(v, axis=tuple(range(x.ndim, 2 * x.ndim))), dtype=x.dtype)
+            return xp.zeros(out_shape, x.dtype)
+        v = _window_view(xp, x, _lowest(x.dtype, kind), params)
+        return xp.asarray(reducer(v, axis=tuple(range(x.ndim, 2 * x.ndim))), dtype=x.dtype)
 
     kernel.__name__ = f"_np_reduce_window_{kind}"
     return kernel
 
 
-def _argselect_kernel(kind):
+def _argselect_kernel(xp, kind):
     """Coordinates of the first real element attaining each window's max/min (-1: none)."""
-    reducer = np.max if kind == "max" else np.min
+    reducer = xp.max if kind == "max" else xp.min
 
     def kernel(x, **params):
         out_shape = _window_out_shape(x, params)
         nd = x.ndim
         if math.prod(out_shape) == 0:
-            return np.zeros(out_shape + (nd,), np.int32)
-        v = _window_view(x, _lowest(x.dtype, kind), params)
-        pos = _window_view(np.arange(x.size, dtype=np.int64).reshape(x.shape), -1, params)
+            return xp.zeros(out_shape + (nd,), np.int32)
+        v = _window_view(xp, x, _lowest(x.dtype, kind), params)
+        pos = _window_view(xp, xp.arange(x.size, dtype=np.int64).reshape(x.shape), -1, params)
         flat_v = v.reshape(out_shape + (-1,))
         flat_pos = pos.reshape(out_shape + (-1,))
         best = reducer(flat_v, axis=-1, keepdims=True)
         # among the real elements (not padding or dilation holes) that attain the extremum,
         # the first one in row-major window order, as XLA's select_and_scatter picks
         hit = (flat_v == best) & (flat_pos >= 0)
-        first = np.argmax(hit, axis=-1)[..., None]
-        chosen = np.take_along_axis(flat_pos, first, axis=-1)[..., 0]
-        chosen = np.where(hit.any(axis=-1), chosen, -1)
-        coords = np.stack(np.unravel_index(np.maximum(chosen, 0), x.shape), axis=-1)
-        coords = np.where((chosen >= 0)[..., None], coords, -1)
+        first = xp.argmax(hit, axis=-1)[..., None]
+        chosen = xp.take_along_axis(flat_pos, first, axis=-1)[..., 0]
+        chosen = xp.where(hit.any(axis=-1), chosen, -1)
+        coords = xp.stack(xp.unravel_index(xp.maximum(chosen, 0), x.shape), axis=-1)
+        coords = xp.where((chosen >= 0)[..., None], coords, -1)
         return coords.astype(np.int32)
 
     kernel.__name__ = f"_np_reduce_window_arg{kind}"
     return kernel
 
 
-register_impl(cv.conv_general_dilated_p, (np.ndarray, np.ndarray), _conv)
-register_impl(cv.reduce_window_sum_p, (np.ndarray,), _reduce_window_sum)
-register_impl(cv.reduce_window_max_p, (np.ndarray,), _extremum_kernel("max"))
-register_impl(cv.reduce_window_min_p, (np.ndarray,), _extremum_kernel("min"))
-register_impl(cv.reduce_window_argmax_p, (np.ndarray,), _argselect_kernel("max"))
-register_impl(cv.reduce_window_argmin_p, (np.ndarray,), _argselect_kernel("min"))
+def _sliding_window_view(xp, x, extent):
+    if xp is np:
+        return sliding_window_view(x, extent)
+    # CuPy has no sliding_window_view (only as_strided): the same strided view built by hand
+    shape = tuple(n - e + 1 for n, e in zip(x.shape, extent, strict=False)) + tuple(extent)
+    return xp.lib.stride_tricks.as_strided(x, shape, x.strides + x.strides)
+
+
+def _bind(xp, fn):
+    def kernel(*args, **params):
+        return fn(xp, *args, **params)
+
+    kernel.__name__ = fn.__name__
+    return kernel
+
+
+def register_kernels(xp, ndarray, wrap=None):
+    """Register the convolution and windowed-reduction kernels for ``ndarray`` buffers
+    (``wrap(prim, fn)``: see ``numpy_backend.register_kernels``)."""
+    kernels = [(cv.conv_general_dilated_p, 2, _bind(xp, _conv)),
+               (cv.reduce_window_sum_p, 1, _bind(xp, _reduce_window_sum)),
+               (cv.reduce_window_max_p, 1, _extremum_kernel(xp, "max")),
+               (cv.reduce_window_min_p, 1, _extremum_kernel(xp, "min")),
+               (cv.reduce_window_argmax_p, 1, _argselect_kernel(xp, "max")),
+               (cv.reduce_window_argmin_p, 1, _argselect_kernel(xp, "min"))]
+    for prim, n, fn in kernels:
+        register_impl(prim, (ndarray,) * n, fn if wrap is None else wrap(prim, fn))
