@@ -244,3 +244,27 @@ def test_missing_kernel_error_names_the_fix():
         _core._registry.pop(p.name, None)
         rules.shape_rules.pop(p, None)
         rules.nondiff.discard(p)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("staged", [False, True])
+def test_scan_weak_types_follow_jax(staged, reverse):
+    """A weakly typed initial carry that the body makes strong comes out strong; ys are typed
+    by the body traced with the initial carry (JAX is the oracle)."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    def body(xp):
+        return lambda c, x: (c + x, c * 2.0)
+
+    def run(lax_mod, xp, jit):
+        f = lambda: lax_mod.scan(body(xp), 0.0, xp.arange(3.0), reverse=reverse)  # noqa: E731
+        return jit(f)()
+
+    c, ys = run(tl.lax, tnp, tl.jit if staged else (lambda f: f))
+    jc, jys = run(jax.lax, jnp, jax.jit if staged else (lambda f: f))
+    for got, want in ((c, jc), (ys, jys)):
+        assert (got.dtype, got.weak_type) == (want.dtype, want.weak_type)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    c2, ys2 = tl.lax.scan(lambda c, x: (c + 1.0, 2.0), 0.0, None, length=3)
+    assert c2.weak_type and ys2.weak_type  # weak throughout: stays weak

@@ -335,3 +335,42 @@ def test_concrete_only_errors():
         tnp.nonzero(tnp.asarray(1.0))
     with pytest.raises(IndexError):
         tnp.expand_dims(tnp.ones(3), 3)
+
+
+# --------------------------------------------------------------------------------------------
+# fixes found by the docstring examples (JAX is the oracle)
+
+
+@pytest.mark.parametrize("size", [2, 5])
+def test_unique_with_size_pads_every_output_and_stages(size):
+    jnp = pytest.importorskip("jax.numpy")
+    x = np.array([[3, 1], [3, 2]], np.int32)
+    kw = dict(return_index=True, return_inverse=True, return_counts=True, size=size)
+    got = tnp.unique(tnp.asarray(x), **kw)
+    want = jnp.unique(jnp.asarray(x), **kw)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+    staged = tl.jit(lambda v: tnp.unique(v, **kw))(tnp.asarray(x))
+    for g, w in zip(staged, want, strict=True):
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+    nan = np.array([1.0, np.nan, np.nan], np.float32)
+    for g, w in zip(tnp.unique(tnp.asarray(nan), return_counts=True, size=3),
+                    jnp.unique(jnp.asarray(nan), return_counts=True, size=3), strict=True):
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+
+
+def test_issubdtype_takes_abstract_and_scalar_types():
+    assert tnp.issubdtype(tnp.float32, tnp.floating)
+    assert tnp.issubdtype(tnp.int8, np.integer) and tnp.issubdtype(np.float32, np.floating)
+    assert tnp.issubdtype(tnp.bfloat16, tnp.inexact) and not tnp.issubdtype("int32", np.floating)
+
+
+def test_small_jax_conformance_fixes():
+    r = tnp.array_equal(tnp.ones(2), tnp.ones(3))
+    assert r.dtype == np.bool_ and not r.weak_type and not bool(r)
+    assert not tnp.array_equiv(tnp.ones(2), tnp.ones(3)).weak_type
+    d = float(tnp.linalg.det(tnp.array([[1.0, 2.0], [2.0, 4.0]])))
+    assert d == 0.0 and not np.signbit(d)
+    assert not np.signbit(float(tnp.linalg.slogdet(tnp.array([[1.0, 2.0], [2.0, 4.0]]))[0]))
+    with pytest.raises(ValueError, match="put_along_axis: .*immutable.*inplace=False"):
+        tnp.put_along_axis(tnp.zeros((2, 2)), tnp.zeros((2, 1), tnp.int32), 1.0, axis=1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import AbstractArray, Array, Primitive, concrete_or_none
+from tensorlib._src.core import AbstractArray, Array, Primitive, concrete_or_none, get_aval
 from tensorlib._src.ir import eval_graph
 from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.rules import inline_rules
@@ -235,7 +235,15 @@ staging_rules[while_p] = _while_stage
 
 
 def while_loop(cond_fun, body_fun, init_val):
-    """``while cond_fun(val): val = body_fun(val)``; the carry keeps its shapes and dtypes."""
+    """``while cond_fun(val): val = body_fun(val)``; the carry keeps its shapes and dtypes.
+
+    Examples
+    --------
+    >>> lax.while_loop(lambda x: x < 10, lambda x: 2 * x, 1)
+    Array(16, dtype=int32, weak_type=True)
+    >>> lax.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2), (0, tnp.array([1., 2.])))
+    (Array(5, dtype=int32, weak_type=True), Array([32., 64.], dtype=float32))
+    """
     flat, in_tree = tree_flatten(init_val)
 
     def cond_flat(*leaves):
@@ -279,6 +287,12 @@ def _scan_impl(*args, f, n_carry, n_xs, length, reverse, y_avals):
         rows.reverse()
     if rows:
         ys = [stack([r[k] for r in rows]) for k in range(len(rows[0]))]
+        # As JAX types ys: by the body traced with the initial carry (the first step), so a
+        # weakly typed initial carry gives weakly typed ys even once the carry is strong.
+        first = rows[-1] if reverse else rows[0]
+        for y, y0 in zip(ys, first, strict=True):
+            if type(y) is Array and isinstance(y0, Array) and y.dtype == y0.dtype:
+                y._weak = bool(get_aval(y0).weak_type)
     else:
         from tensorlib._src.ops.elementwise import full
 
@@ -307,7 +321,10 @@ def _scan_stage(trace, tracers, params):
             f"scan: f changes the carry: {[a.str_short() for a in avals[:n_carry]]} -> "
             f"{[a.str_short() for a in c_out]}; keep shapes and dtypes fixed")
     y_avals = outs[n_carry:]
-    out_avals = list(avals[:n_carry]) + [
+    # A weakly typed initial carry that the body makes strong comes out strong (JAX's rule)
+    c_final = [a.update(weak_type=a.weak_type and b.weak_type)
+               for a, b in zip(avals[:n_carry], c_out, strict=True)]
+    out_avals = list(c_final) + [
         AbstractArray((params["length"],) + tuple(a.shape), a.dtype, a.weak_type)
         for a in y_avals]
     new = dict(params, f=gf, y_avals=lambda: y_avals)
@@ -379,6 +396,13 @@ def fori_loop(lower, upper, body_fun, init_val):
 
     With concrete bounds it is a ``scan`` (differentiable in reverse mode); otherwise a
     ``while_loop``.
+
+    Examples
+    --------
+    >>> lax.fori_loop(0, 5, lambda i, acc: acc + i, tnp.int32(0))
+    Array(10, dtype=int32)
+    >>> lax.fori_loop(1, 4, lambda i, x: x * i, tnp.array([1, 2]))  # x * 1 * 2 * 3
+    Array([ 6, 12], dtype=int32)
     """
     lo = lower if isinstance(lower, int) else concrete_or_none(asarray(lower))
     hi = upper if isinstance(upper, int) else concrete_or_none(asarray(upper))
@@ -406,7 +430,15 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def map(f, xs):
-    """``stack([f(x) for x in xs])`` over the leading axis, as a scan."""
+    """``stack([f(x) for x in xs])`` over the leading axis, as a scan.
+
+    Examples
+    --------
+    >>> lax.map(lambda x: x * x, tnp.arange(4))
+    Array([0, 1, 4, 9], dtype=int32)
+    >>> lax.map(lambda p: p[0] + p[1], (tnp.arange(3), tnp.array([10, 20, 30])))
+    Array([10, 21, 32], dtype=int32)
+    """
     _, ys = scan(lambda c, x: (c, f(x)), (), xs)
     return ys
 

@@ -130,6 +130,13 @@ def iinfo(dt):
     return dtypes.iinfo(getattr(dt, "dtype", dt))
 
 
+def _dtype_like(x):
+    """A dtype, or a NumPy scalar type (abstract ones such as ``np.floating`` included)."""
+    if isinstance(x, type) and issubclass(x, np.generic):
+        return x  # a class: its ``dtype`` attribute is a descriptor, not a dtype
+    return getattr(x, "dtype", x)
+
+
 def issubdtype(arg1, arg2):
     """Whether ``arg1`` is a dtype below ``arg2`` in NumPy's type hierarchy (``bfloat16``
     counts as a floating type).
@@ -140,9 +147,10 @@ def issubdtype(arg1, arg2):
     True
     >>> tnp.issubdtype(tnp.array([1, 2]).dtype, "int64")
     False
+    >>> tnp.issubdtype(tnp.float32, tnp.floating), tnp.issubdtype(tnp.int8, np.integer)
+    (True, True)
     """
-    a = getattr(arg1, "dtype", arg1)
-    b = getattr(arg2, "dtype", arg2)
+    a, b = _dtype_like(arg1), _dtype_like(arg2)
     if np.dtype(a) == dtypes.bfloat16:
         return b in (np.floating, np.inexact, np.number, np.generic) or np.dtype(b) == a \
             if isinstance(b, type) else np.dtype(b) == dtypes.bfloat16

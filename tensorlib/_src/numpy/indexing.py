@@ -681,10 +681,11 @@ def ix_(*args):
     return tuple(out)
 
 
-def put_along_axis(arr, indices, values, axis, inplace=False, mode=None):
+def put_along_axis(arr, indices, values, axis, inplace=True, mode=None):
     """A copy of ``arr`` with ``values`` put at ``indices`` along ``axis``.
 
-    Returns a new array; JAX-style immutability: pass ``inplace=False``, as JAX requires.
+    Arrays are immutable: as in JAX, ``inplace`` defaults to True (NumPy's behaviour) and is
+    rejected; pass ``inplace=False`` to get the updated copy.
 
     Examples
     --------
@@ -694,6 +695,9 @@ def put_along_axis(arr, indices, values, axis, inplace=False, mode=None):
     Array([[10,  0, 20],
            [ 0, 40, 50]], dtype=int32)
     """
+    if inplace:
+        raise ValueError("put_along_axis: tensorlib arrays are immutable and cannot be "
+                         "modified in place; pass inplace=False to get the updated copy")
     a = asarray(arr)
     i = asarray(indices)
     ax = canonicalize_axis(axis, a.ndim)

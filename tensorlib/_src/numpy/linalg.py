@@ -312,7 +312,8 @@ def det(a):
     if a.shape[-1] == 0:
         return full(a.shape[:-2], 1, a.dtype)
     lu_, piv, _ = la.lu(a)
-    return _pivot_sign(piv, a.dtype) * _prod(la.diag_part(lu_), axis=-1)
+    # + 0 turns the -0. of a singular matrix's sign * 0 into 0., as NumPy and JAX print it
+    return _pivot_sign(piv, a.dtype) * _prod(la.diag_part(lu_), axis=-1) + 0
 
 
 def slogdet(a, *, method=None):
@@ -340,7 +341,7 @@ def slogdet(a, *, method=None):
         unit = where(zero, asarray(0, d.dtype), unit)
     else:
         unit = sign(d)
-    return SlogdetResult(_pivot_sign(piv, a.dtype) * _prod(unit, axis=-1), logabsdet)
+    return SlogdetResult(_pivot_sign(piv, a.dtype) * _prod(unit, axis=-1) + 0, logabsdet)
 
 
 def _rtol_cutoff(s, rtol, m, n):

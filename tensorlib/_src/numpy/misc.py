@@ -400,7 +400,7 @@ def array_equal(a1, a2, equal_nan=False):
     """
     a1, a2 = asarray(a1), asarray(a2)
     if a1.shape != a2.shape:
-        return asarray(False)
+        return asarray(np.bool_(False))  # a strong bool, as JAX returns
     eq = ufuncs.equal(a1, a2)
     if equal_nan:
         eq = ufuncs.logical_or(eq, ufuncs.logical_and(ufuncs.isnan(a1), ufuncs.isnan(a2)))
@@ -422,7 +422,7 @@ def array_equiv(a1, a2):
     try:
         broadcast_shapes(a1.shape, a2.shape)
     except ShapeError:
-        return asarray(False)
+        return asarray(np.bool_(False))  # a strong bool, as JAX returns
     return reductions.all(ufuncs.equal(a1, a2))
 
 

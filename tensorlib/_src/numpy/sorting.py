@@ -157,8 +157,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
            *, equal_nan=True, size=None, fill_value=None):
     """Sorted unique values, and optionally first indices, inverse indices and counts.
 
-    The input must be concrete (not traced under ``jit``). ``size=`` pads or truncates the
-    values to a fixed length, filled with ``fill_value`` (default: the smallest value).
+    ``size=`` gives the results a fixed length (values padded with ``fill_value``, by
+    default the smallest value; counts with 0), which makes it usable under ``jit``, as in
+    JAX; without ``size`` the input must be concrete.
 
     Examples
     --------
@@ -169,8 +170,13 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     (Array([1, 2, 3], dtype=int32), Array([2, 1, 3], dtype=int32))
     >>> tnp.unique(x, size=5, fill_value=-1)
     Array([ 1,  2,  3, -1, -1], dtype=int32)
+    >>> tl.jit(lambda v: tnp.unique(v, return_counts=True, size=4))(x)
+    (Array([1, 2, 3, 1], dtype=int32), Array([2, 1, 3, 0], dtype=int32))
     """
     a = asarray(ar)
+    if size is not None and axis is None:
+        return _unique_sized(a, int(size), fill_value, return_index, return_inverse,
+                             return_counts, equal_nan)
     c = concrete_or_none(a)
     if c is None:
         from tensorlib._src.errors_util import concretization_error
@@ -189,6 +195,46 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
             fv = r.min() if fill_value is None and r.size else (fill_value or 0)
             r = np.concatenate([r[:size], np.full(max(size - r.shape[0], 0), fv, r.dtype)])
         out.append(asarray(r))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _unique_sized(a, size, fill_value, return_index, return_inverse, return_counts,
+                  equal_nan):
+    """``unique`` with a static result length, from sorting (stageable, differentiable in
+    the values): the sorted input's first element of each run is a unique value."""
+    from tensorlib._src.numpy import indexing, reductions, shape_ops
+
+    x = shape_ops.ravel(a)
+    n = x.shape[0]
+    ity = dtypes.default_int()
+    if n == 0:
+        z = ew.full((size,), 0 if fill_value is None else fill_value, a.dtype)
+        out = [z] + [ew.full((size,), 0, ity)] * bool(return_index)
+        out += [ew.full(a.shape, 0, ity)] * bool(return_inverse)
+        out += [ew.full((size,), 0, ity)] * bool(return_counts)
+        return out[0] if len(out) == 1 else tuple(out)
+    perm = argsort(x, stable=True)
+    srt = x[perm]
+    differs = ew.ne(srt[1:], srt[:-1])
+    if equal_nan and np.dtype(a.dtype).kind in "fc":
+        both_nan = ew.and_p.bind(ew.ne(srt[1:], srt[1:]), ew.ne(srt[:-1], srt[:-1]))
+        differs = ew.and_p.bind(differs, ew.not_p.bind(both_nan))
+    is_new = sh.concatenate([ew.full((1,), True, np.bool_), differs], 0)
+    group = ew.sub(reductions.cumsum(ew.convert_element_type(is_new, ity)),
+                   ew.full((n,), 1, ity))
+    (first,) = indexing.nonzero(is_new, size=size, fill_value=0)
+    values = srt[first]
+    if fill_value is not None:
+        valid = ew.lt(sh.iota(ity, size), reductions.sum(ew.convert_element_type(is_new, ity)))
+        values = ew.select_n(valid, ew.full((size,), fill_value, a.dtype), values)
+    out = [values]
+    if return_index:
+        out.append(ew.convert_element_type(perm[first], ity))
+    if return_inverse:
+        inv = ew.full((n,), 0, ity).at[perm].set(group)
+        out.append(sh.reshape(inv, a.shape))
+    if return_counts:
+        out.append(ew.full((size,), 0, ity).at[group].add(ew.full((n,), 1, ity), mode="drop"))
     return out[0] if len(out) == 1 else tuple(out)
 
 
