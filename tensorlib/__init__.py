@@ -25,7 +25,10 @@ from tensorlib._src.backend import (
     backend as backend,
     default_backend as default_backend,
     device_put as device_put,
+    device_count as device_count,
     devices as devices,
+    local_device_count as local_device_count,
+    local_devices as local_devices,
 )
 from tensorlib._src.config import config as config
 from tensorlib._src.transforms import batching_rules as _batching_rules  # registers rules
@@ -38,6 +41,11 @@ from tensorlib._src.transforms.jit import (
 )
 from tensorlib._src.core import Array as Array
 from tensorlib import debug as debug
+from tensorlib import distributed as distributed
+from tensorlib._src.distributed import (
+    process_count as process_count,
+    process_index as process_index,
+)
 from tensorlib import errors as errors
 from tensorlib import example_libraries as example_libraries
 from tensorlib import lax as lax

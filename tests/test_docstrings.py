@@ -9,6 +9,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import types
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ MODULES = [
     "tensorlib.tree_util",
     "tensorlib.tree",
     "tensorlib.debug",
+    "tensorlib.distributed",
     "tensorlib.example_libraries.stax",
     "tensorlib.example_libraries.optimizers",
 ]
@@ -39,7 +41,8 @@ def _public_functions():
         names = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
         for name in sorted(names):
             obj = getattr(mod, name)
-            if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
+            if (inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj)
+                    or isinstance(obj, types.GenericAlias)):  # a type alias (KeyPath)
                 continue
             seen.setdefault(id(obj), (f"{modname}.{name}", obj))
     return sorted(seen.values(), key=lambda t: t[0])

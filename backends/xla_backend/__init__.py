@@ -21,7 +21,7 @@ import numpy as np
 from tensorlib.backends import numpy_backend as _numpy_backend  # noqa: F401  (host kernels)
 from tensorlib.backends.xla_backend import compiler
 from tensorlib.backends.xla_backend.buffers import _BF16, ShardedXlaBuffer, XlaBuffer, XlaDevice
-from tensorlib.backends.xla_backend.runtime import Runtime, cache_fingerprint
+from tensorlib.backends.xla_backend.runtime import Distributed, Runtime, cache_fingerprint
 
 from tensorlib._src import core
 from tensorlib._src.dispatch import dispatchers, register_impl
@@ -39,9 +39,11 @@ class XlaBackend:
     buffer_types = (XlaBuffer,)
 
     def __init__(self):
-        self.runtime = Runtime()
+        self.runtime = _make_runtime()
         self._devices = [XlaDevice(d, self) for d in self.runtime.devices]
-        self.default_device = self._devices[0]
+        by_id = {d.id: d for d in self._devices}
+        self._local = [by_id[d.id] for d in self.runtime.local_devices]
+        self.default_device = self._local[0]
         self.disk = compiler.DiskCache(cache_fingerprint())
         self._modules = {}
         self._full = {}
@@ -49,15 +51,30 @@ class XlaBackend:
 
     # ---- devices and transfers -------------------------------------------------------------
     def devices(self):
+        """Every device of the job: this process's, and in a multi-process job the others'."""
         return self._devices
+
+    def local_devices(self, process_index=None):
+        """The devices of one process (default: this one)."""
+        if process_index is None or process_index == self.runtime.process_index:
+            return self._local
+        return [d for d in self._devices if d.xla.process_index == process_index]
+
+    def process_index(self) -> int:
+        return self.runtime.process_index
 
     def _device(self, device):
         if device is None or isinstance(device, str):  # a backend name: its default device
             return self.default_device, False
         if isinstance(device, XlaDevice):
+            if device.xla.process_index != self.runtime.process_index:
+                raise ValueError(
+                    f"device_put: {device} belongs to process {device.xla.process_index}, "
+                    f"and this is process {self.runtime.process_index}; a process can only put "
+                    "data on its own devices, tensorlib.local_devices()")
             return device, True
         if isinstance(device, int):
-            return self._devices[device], True
+            return self._local[device], True
         raise TypeError(f"device_put: {device!r} is not a device of the xla backend; use one "
                         "of tensorlib.devices('xla')")
 
@@ -108,7 +125,7 @@ class XlaBackend:
         return buf
 
     def block_until_ready(self, buf):
-        self.runtime.block(buf.array)
+        self.runtime.block(buf.stacked if type(buf) is ShardedXlaBuffer else buf.array)
         return buf
 
     # ---- compilation -----------------------------------------------------------------------
@@ -137,6 +154,26 @@ class XlaBackend:
     def stats(self) -> dict:
         """Counters: compiles, seconds compiling, disk-cache loads, host fallbacks."""
         return dict(compiler.STATS, modules=len(self._modules))
+
+
+def _make_runtime():
+    """The process's XLA client; a member of a multi-process job while
+    ``tensorlib.distributed.initialize`` is creating this backend."""
+    from tensorlib._src.distributed import pending_settings
+
+    s = pending_settings()
+    if s is None:
+        return Runtime()
+    dist = Distributed(s.coordinator_address, s.num_processes, s.process_id,
+                       bind_address=s.bind_address, init_timeout=s.init_timeout,
+                       heartbeat_timeout=s.heartbeat_timeout,
+                       shutdown_timeout=s.shutdown_timeout, gloo_hostname=s.gloo_hostname,
+                       gloo_interface=s.gloo_interface)
+    try:
+        return Runtime(s.local_device_count, dist)
+    except BaseException:
+        dist._stop_service()
+        raise
 
 
 BACKEND = XlaBackend()

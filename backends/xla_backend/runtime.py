@@ -106,13 +106,108 @@ def num_cpu_devices() -> int:
     return max(int(n), 1) if n else 1
 
 
-class Runtime:
-    """One XLA CPU client per process and the per-device helpers around it."""
+# ---- multi-process: XLA's distributed runtime and Gloo collectives ----------------------------
 
-    def __init__(self, num_devices=None):
+class Distributed:
+    """This process's membership of a multi-process job: the coordination service (process 0
+    only), the connected client and the Gloo TCP collectives that the CPU client uses.
+
+    ``connect`` is a collective: every process of the job must call it, and it returns once
+    all ``num_processes`` have registered with the service (or raises after ``init_timeout``).
+    """
+
+    def __init__(self, coordinator_address, num_processes, process_id, *, bind_address,
+                 init_timeout, heartbeat_timeout, shutdown_timeout, gloo_hostname,
+                 gloo_interface):
+        self.address = coordinator_address
+        self.num_processes = num_processes
+        self.process_id = process_id
+        self.service = None
+        if process_id == 0:
+            self.service = _jax.get_distributed_runtime_service(
+                bind_address, num_processes, heartbeat_timeout=heartbeat_timeout,
+                shutdown_timeout=shutdown_timeout)
+        try:
+            self.client = _jax.get_distributed_runtime_client(
+                coordinator_address, process_id, init_timeout=init_timeout,
+                heartbeat_timeout=heartbeat_timeout, shutdown_timeout=shutdown_timeout,
+                shutdown_on_destruction=False)
+            self.client.connect()
+            self.collectives = _jax.make_gloo_tcp_collectives(
+                self.client, hostname=gloo_hostname, interface=gloo_interface)
+        except BaseException:
+            self._stop_service()
+            raise
+        self.init_timeout = init_timeout
+        self.shutdown_timeout = shutdown_timeout
+        self._sequence = 0
+        self.in_flight = None  # the outputs of this process's last multi-process execution
+
+    def exchange(self, what: str, value: str) -> list:
+        """Every process's ``value`` for the next ``exchange`` (a collective: each process
+        calls it the same number of times), waiting up to ``init_timeout`` for the others.
+        Raises TimeoutError naming the process that did not arrive."""
+        self._sequence += 1
+        key = f"tensorlib/{self._sequence}"
+        self.client.key_value_set(f"{key}/{self.process_id}", value)
+        out = []
+        for p in range(self.num_processes):
+            if p == self.process_id:
+                out.append(value)
+                continue
+            try:
+                out.append(self.client.blocking_key_value_get(f"{key}/{p}",
+                                                              self.init_timeout * 1000))
+            except Exception as e:
+                raise TimeoutError(
+                    f"{what}: no answer from process {p} within {self.init_timeout} s "
+                    f"({type(e).__name__}: {e}); every process must make the same calls in "
+                    "the same order, and none may have stopped") from e
+        return out
+
+    def shutdown(self):
+        """Leave the job: waits (up to ``shutdown_timeout``) for every process to leave too,
+        then process 0 stops the service."""
+        try:
+            if self.client is not None:
+                try:  # process 0 must not stop the service while others still use it
+                    self.client.wait_at_barrier("tensorlib/shutdown",
+                                                self.shutdown_timeout * 1000)
+                except Exception:
+                    pass  # a process died or timed out: leave anyway
+                self.client.shutdown()
+        finally:
+            self.client = None
+            self._stop_service()
+
+    def _stop_service(self):
+        if self.service is not None:
+            self.service.shutdown()
+            self.service = None
+
+
+class Runtime:
+    """One XLA CPU client per process and the per-device helpers around it.
+
+    With ``distributed`` (a :class:`Distributed`), the client joins a multi-process job:
+    ``devices`` are every process's devices (global ids), ``local_devices`` this process's,
+    and collectives between processes go through Gloo over TCP.
+    """
+
+    def __init__(self, num_devices=None, distributed: Distributed | None = None):
         _install_x64_state()
-        self.client = xc.make_cpu_client(num_devices=num_devices or num_cpu_devices())
+        n = num_devices or num_cpu_devices()
+        if distributed is None:
+            self.client = xc.make_cpu_client(num_devices=n)
+        else:
+            self.client = xc.make_cpu_client(
+                distributed_client=distributed.client, node_id=distributed.process_id,
+                num_nodes=distributed.num_processes, collectives=distributed.collectives,
+                num_devices=n)
+        self.distributed = distributed
+        self.process_index = self.client.process_index()
         self.devices = list(self.client.devices())
+        self.local_devices = list(self.client.local_devices())
         self._shardings = {d.id: _Sharding(d) for d in self.devices}
         self._device_lists = {d.id: xc.DeviceList((d,)) for d in self.devices}
         self.platform = self.client.platform
@@ -201,22 +296,35 @@ class Runtime:
     def stack(self, arrays, shape, dtype, devices):
         """One jaxlib array over ``devices`` whose shard ``i`` is ``arrays[i]`` (each of
         ``shape``): what ``execute_sharded`` takes for one parameter of a replicated module.
-        Its global shape, ``(n, *shape)``, is a label: each replica sees its own shard."""
+        Its global shape, ``(n, *shape)``, is a label: each replica sees its own shard.
+
+        In a multi-process job ``devices`` are all the replicas' devices (every process's)
+        and ``arrays`` only this process's shards, in the order of its devices in the list.
+        """
         aval = Aval((len(devices),) + tuple(shape), dtype)
         return xc.ArrayImpl(aval, self._stacked_sharding(devices, len(shape)), list(arrays),
                             True, True)
 
+    @staticmethod
+    def stacked_devices(stacked) -> tuple:
+        """The devices (every process's) that a stacked array is laid out over."""
+        return tuple(stacked._sharding._devices)
+
     def shard_to_numpy(self, stacked, i, devices, ndim) -> np.ndarray:
-        """Device ``i``'s shard of a stacked array, as a read-only host view.
+        """The shard of ``devices[i]`` (a device of this process) of a stacked array, as a
+        read-only host view.
 
         ``stacked._arrays`` would import ``jax.core`` (when JAX is installed) to type each
-        shard; relabelling the stack so that device ``i`` comes first (``reorder_shards``
-        reuses the buffers) and taking its DLPack capsule, which is the first shard's, does
-        not.
+        shard; relabelling the stack so that the device comes first (``reorder_shards``
+        reuses the buffers) and taking its DLPack capsule, which is the first addressable
+        shard's, does not.
         """
-        order = list(devices[i:]) + list(devices[:i])
+        # in a multi-process job the stack also spans other processes' devices
+        full = list(devices) if self.distributed is None else list(self.stacked_devices(stacked))
+        k = full.index(devices[i])
+        order = full[k:] + full[:k]
         first = _jax.reorder_shards(stacked, self._stacked_sharding(order, ndim),
-                                    xc.ArrayCopySemantics.REUSE_INPUT) if i else stacked
+                                    xc.ArrayCopySemantics.REUSE_INPUT) if k else stacked
         first.block_until_ready()
         return np.from_dlpack(_Capsule(_jax.buffer_to_dlpack_managed_tensor(first)))
 
@@ -226,6 +334,21 @@ class Runtime:
             Aval((len(devices),) + tuple(a.shape), a.dtype),
             self._stacked_sharding(devices, len(a.shape)), True, True) for a in out_avals]
         execute = exe.execute_sharded
+        dist = self.distributed
+        if dist is not None:
+            def run_in_job(arrs):
+                # One execution in flight per process: with several queued, XLA's CPU
+                # client can start a later execution's collective on one local device while
+                # another still waits to start the earlier one, and the processes deadlock
+                # (measured: loops of 100-200 unsynchronised steps hang, with jax.pmap too).
+                prev, dist.in_flight = dist.in_flight, None
+                if prev:
+                    _jax.batched_block_until_ready(prev)
+                outs = execute(arrs).consume_with_handlers(handlers)
+                dist.in_flight = outs
+                return outs
+
+            return run_in_job
 
         def run(arrs):
             return execute(arrs).consume_with_handlers(handlers)

@@ -9,6 +9,7 @@ returns :class:`ShardedXlaBuffer` results that stay on their devices until read.
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -33,17 +34,28 @@ def compile_spmd(backend, graph, devices):
 
 
 class SpmdCall:
-    """``run(args, axes) -> [Array]``: the graph on every device at once."""
+    """``run(args, axes) -> [Array]``: the graph on every device at once.
+
+    ``devices`` are the replicas' devices, replica ``i`` on ``devices[i]``. In a
+    multi-process job they are every process's devices: this process passes and gets back
+    only the slices of its own devices (``local``), the others run the same executable.
+    """
 
     def __init__(self, backend, graph, devices, text, hoisted):
         self.backend = backend
         self.devices = devices
         self.n = len(devices)
+        mine = set(map(id, backend.local_devices()))
+        self.local = [d for d in devices if id(d) in mine]
+        self.n_local = len(self.local)
+        self.multiprocess = self.n_local != self.n
         self.in_avals = list(graph.in_avals)
         self.out_avals = [v.aval for v in graph.outvars]
         self.text = text
         rt = backend.runtime
         xla_devs = [d.xla for d in devices]
+        if self.multiprocess:
+            self._agree(rt.distributed)
         t0 = time.perf_counter()
         try:
             exe = rt.compile_replicated(text, xla_devs)
@@ -53,32 +65,57 @@ class SpmdCall:
         STATS["compiles"] += 1
         STATS["compile_s"] += time.perf_counter() - t0
         self._xla_devs = xla_devs
+        self._xla_ids = tuple(xla_devs)
+        self._local_xla = [d.xla for d in self.local]
         self._run = rt.replicated_runner(exe, self.out_avals, xla_devs)
         # hoisted constants: the same value on every replica, uploaded once
-        self._consts = [self._stack([c.to_numpy()] * self.n, c.shape, c.dtype)
+        self._consts = [self._stack([c.to_numpy()] * self.n_local, c.shape, c.dtype)
                         for c in hoisted]
+
+    def _agree(self, dist):
+        """Check that every process compiles this same program: a process whose pmap has
+        other shapes (or another function) would pair its collectives with ours and read
+        garbage, or hang."""
+        digest = hashlib.sha256((self.text + repr([d.id for d in self.devices])).encode())
+        sig = ", ".join(a.str_short() for a in self.in_avals) or "no inputs"
+        mine = f"{digest.hexdigest()[:16]} ({sig}) over {self.n} devices"
+        everyone = dist.exchange("pmap", mine)
+        for p, theirs in enumerate(everyone):
+            if theirs != mine:
+                raise ShapeError(
+                    f"pmap: process {p} compiled a different program for this pmap call than "
+                    f"process {dist.process_id}: theirs is {theirs}, ours {mine} (per-device "
+                    "argument shapes). In a multi-process job every process must call the "
+                    "same pmapped functions in the same order, with the same local shapes")
 
     def _stack(self, hosts, shape, dtype):
         rt = self.backend.runtime
         arrs = [rt.put(np.ascontiguousarray(h, dtype=dtype), d)
-                for h, d in zip(hosts, self._xla_devs, strict=True)]
+                for h, d in zip(hosts, self._local_xla, strict=True)]
         return rt.stack(arrs, shape, dtype, self._xla_devs)
+
+    def _reusable(self, buf, aval):
+        if not (buf.devices == self.local and buf.shape[1:] == tuple(aval.shape)
+                and buf.dtype == aval.dtype):
+            return False
+        # across processes the local devices do not fix the others': compare the layouts
+        return (not self.multiprocess
+                or self.backend.runtime.stacked_devices(buf.stacked) == self._xla_ids)
 
     def _shards(self, k, x, axis):
         """Parameter ``k``'s argument as one stacked jaxlib array over the devices."""
         aval = self.in_avals[k]
         buf = x._buf
-        if (axis == 0 and type(buf) is ShardedXlaBuffer and buf.devices == self.devices
-                and buf.shape[1:] == tuple(aval.shape) and buf.dtype == aval.dtype):
+        if axis == 0 and type(buf) is ShardedXlaBuffer and self._reusable(buf, aval):
             return buf.stacked  # a previous pmap's result, already where it has to be
         host = np.asarray(x.to_numpy())
         if host.dtype != aval.dtype:
             raise ShapeError(f"pmap: argument {k} is {host.dtype} but the compiled program "
                              f"takes {aval.str_short()}")
         if axis is None:
-            hosts = [host] * self.n
+            hosts = [host] * self.n_local
         else:
-            hosts = [np.take(host, i, axis=axis) for i in range(self.n)]
+            hosts = [np.take(host, i, axis=axis) for i in range(self.n_local)]
         return self._stack(hosts, aval.shape, aval.dtype)
 
     def run(self, args, axes):
@@ -87,6 +124,6 @@ class SpmdCall:
         per_out = self._run(stacked + self._consts)
         outs = []
         for arr, a in zip(per_out, self.out_avals, strict=True):
-            buf = ShardedXlaBuffer(arr, (self.n,) + tuple(a.shape), a.dtype, self.devices)
+            buf = ShardedXlaBuffer(arr, (self.n_local,) + tuple(a.shape), a.dtype, self.local)
             outs.append(Array(buf, a.weak_type))
         return outs

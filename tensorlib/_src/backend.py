@@ -123,6 +123,54 @@ def devices(backend_name: str | None = None) -> list:
     return list(get_backend(backend_name).devices())
 
 
+def local_devices(process_index: int | None = None, backend: str | None = None) -> list:
+    """Devices of a backend that belong to one process (default: this one), as
+    ``jax.local_devices``.
+
+    Without :func:`tensorlib.distributed.initialize` every device is local; in a
+    multi-process job :func:`tensorlib.devices` lists every process's devices and this
+    function only the ones this process can put data on.
+
+    Examples
+    --------
+    >>> import tensorlib as tl
+    >>> tl.local_devices(backend="numpy") == tl.devices("numpy")
+    True
+    """
+    be = get_backend(backend)
+    local = getattr(be, "local_devices", None)
+    if local is None:
+        if process_index not in (None, 0):
+            raise ValueError(f"local_devices: backend {be.name!r} runs in one process; "
+                             f"process_index={process_index} does not exist")
+        return list(be.devices())
+    return list(local(process_index))
+
+
+def device_count(backend: str | None = None) -> int:
+    """How many devices a backend has, over every process of the job (``jax.device_count``).
+
+    Examples
+    --------
+    >>> import tensorlib as tl
+    >>> tl.device_count("numpy") == len(tl.devices("numpy"))
+    True
+    """
+    return len(get_backend(backend).devices())
+
+
+def local_device_count(backend: str | None = None) -> int:
+    """How many devices of a backend this process has (``jax.local_device_count``).
+
+    Examples
+    --------
+    >>> import tensorlib as tl
+    >>> tl.local_device_count("numpy") == tl.device_count("numpy")
+    True
+    """
+    return len(local_devices(backend=backend))
+
+
 def device_put(x, device=None):
     """Move ``x`` (an Array, NumPy array or pytree of them) to ``device`` (or a backend name).
 

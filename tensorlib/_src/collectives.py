@@ -75,19 +75,48 @@ def _bind_named(prim, x, axis_name, **params):
 
 
 def psum(x, axis_name):
-    """Sum ``x`` over the lanes of the mapped axis ``axis_name`` (every lane gets the sum)."""
+    """Sum ``x`` over the lanes of the mapped axis ``axis_name`` (every lane gets the sum).
+
+    Examples
+    --------
+    >>> tl.vmap(lambda x: lax.psum(x, "i"), axis_name="i")(tnp.arange(4))
+    Array([6, 6, 6, 6], dtype=int32)
+    >>> tl.vmap(lambda x: x / lax.psum(x, "i"), axis_name="i")(tnp.array([1., 3.]))
+    Array([0.25, 0.75], dtype=float32)
+    """
     return tree_map(lambda v: _bind_named(psum_p, v, axis_name), x)
 
 
 def pmax(x, axis_name):
+    """Maximum of ``x`` over the lanes of the mapped axis ``axis_name`` (every lane gets it).
+
+    Examples
+    --------
+    >>> tl.vmap(lambda x: lax.pmax(x, "i"), axis_name="i")(tnp.array([3, 1, 4, 1]))
+    Array([4, 4, 4, 4], dtype=int32)
+    """
     return tree_map(lambda v: _bind_named(pmax_p, v, axis_name), x)
 
 
 def pmin(x, axis_name):
+    """Minimum of ``x`` over the lanes of the mapped axis ``axis_name`` (every lane gets it).
+
+    Examples
+    --------
+    >>> tl.vmap(lambda x: lax.pmin(x, "i"), axis_name="i")(tnp.array([3, 1, 4, 1]))
+    Array([1, 1, 1, 1], dtype=int32)
+    """
     return tree_map(lambda v: _bind_named(pmin_p, v, axis_name), x)
 
 
 def pmean(x, axis_name):
+    """Mean of ``x`` over the lanes of the mapped axis ``axis_name`` (integers give floats).
+
+    Examples
+    --------
+    >>> tl.vmap(lambda x: lax.pmean(x, "i"), axis_name="i")(tnp.arange(4))
+    Array([1.5, 1.5, 1.5, 1.5], dtype=float32)
+    """
     def one(v):
         s = _bind_named(psum_p, v, axis_name)
         n = _find_axis_trace(axis_name, "pmean").payload.size
@@ -99,20 +128,44 @@ def pmean(x, axis_name):
 
 
 def all_gather(x, axis_name, *, axis=0, tiled=False):
-    """Stack ``x`` from every lane along a new axis ``axis`` (concatenate if ``tiled``)."""
+    """Stack ``x`` from every lane along a new axis ``axis`` (concatenate if ``tiled``).
+
+    Examples
+    --------
+    >>> tl.vmap(lambda x: lax.all_gather(x, "i"), axis_name="i")(tnp.arange(3))
+    Array([[0, 1, 2],
+           [0, 1, 2],
+           [0, 1, 2]], dtype=int32)
+    >>> tl.vmap(lambda x: lax.all_gather(x, "i", tiled=True), axis_name="i")(tnp.ones((2, 2))).shape
+    (2, 4)
+    """
     return tree_map(lambda v: _bind_named(all_gather_p, v, axis_name, axis=int(axis),
                                           tiled=bool(tiled)), x)
 
 
 def axis_index(axis_name):
-    """This lane's index along the mapped axis ``axis_name``."""
+    """This lane's index along the mapped axis ``axis_name``.
+
+    Examples
+    --------
+    >>> tl.vmap(lambda x: x * lax.axis_index("i"), axis_name="i")(tnp.array([1, 1, 1]))
+    Array([0, 1, 2], dtype=int32)
+    """
     trace = _find_axis_trace(axis_name, "axis_index")
     return axis_index_p.bind(trace.pure(ew.full((), 0, dtypes.int32)), axis_name=axis_name)
 
 
 def ppermute(x, axis_name, perm):
-    """Send lane ``src``'s value to lane ``dst`` for each ``(src, dst)`` in ``perm``;
-    lanes that receive nothing get zeros."""
+    """Send lane ``src``'s value to lane ``dst`` for each ``(src, dst)`` in ``perm``.
+
+    Lanes that receive nothing get zeros (JAX's ``vmap`` rejects partial permutations).
+
+    Examples
+    --------
+    >>> shift = lambda x: lax.ppermute(x, "i", [(0, 1), (1, 2), (2, 0)])
+    >>> tl.vmap(shift, axis_name="i")(tnp.array([10, 20, 30]))
+    Array([30, 10, 20], dtype=int32)
+    """
     perm = tuple((int(a), int(b)) for a, b in perm)
     return tree_map(lambda v: _bind_named(ppermute_p, v, axis_name, perm=perm), x)
 

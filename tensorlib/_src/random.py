@@ -88,6 +88,12 @@ def threefry_2x32(key, count) -> Array:
 
     ``count`` (uint32, any shape) is flattened and padded to even length; the result has
     ``count``'s shape. This is ``jax.prng.threefry_2x32``; samplers do not use it.
+
+    Examples
+    --------
+    >>> k = tnp.array([0, 0], dtype=tnp.uint32)
+    >>> tl.random.threefry_2x32(k, tnp.array([0, 1, 2, 3], dtype=tnp.uint32))
+    Array([4146024105,  967050713, 2718843009, 1272950319], dtype=uint32)
     """
     key = _check_key("threefry_2x32", key)
     count = asarray(count)
@@ -235,7 +241,13 @@ def PRNGKey(seed, *, impl=None) -> Array:
 
 
 def key(seed, *, impl=None) -> Array:
-    """Same as ``PRNGKey``: tensorlib keys are raw ``uint32[2]`` arrays, not a key dtype."""
+    """Same as ``PRNGKey``: tensorlib keys are raw ``uint32[2]`` arrays, not a key dtype.
+
+    Examples
+    --------
+    >>> tl.random.key(42)
+    Array([ 0, 42], dtype=uint32)
+    """
     return _seed("key", seed, impl)
 
 
@@ -270,24 +282,48 @@ def _seed(name, seed, impl) -> Array:
 
 
 def key_data(keys) -> Array:
-    """The ``uint32[..., 2]`` bits of a key (array): the key itself in tensorlib."""
+    """The ``uint32[..., 2]`` bits of a key (array): the key itself in tensorlib.
+
+    Examples
+    --------
+    >>> tl.random.key_data(tl.random.key(42))
+    Array([ 0, 42], dtype=uint32)
+    """
     return _check_key("key_data", keys, batched=True)
 
 
 def wrap_key_data(key_bits_array, *, impl=None) -> Array:
-    """A key (array) from its ``uint32[..., 2]`` bits: checks them and returns them."""
+    """A key (array) from its ``uint32[..., 2]`` bits: checks them and returns them.
+
+    Examples
+    --------
+    >>> tl.random.wrap_key_data(tnp.array([0, 42], dtype=tnp.uint32))
+    Array([ 0, 42], dtype=uint32)
+    """
     _check_impl("wrap_key_data", impl)
     return _check_key("wrap_key_data", key_bits_array, batched=True)
 
 
 def key_impl(keys) -> str:
-    """The PRNG implementation of a key: always ``'threefry2x32'``."""
+    """The PRNG implementation of a key: always ``'threefry2x32'``.
+
+    Examples
+    --------
+    >>> tl.random.key_impl(tl.random.PRNGKey(0))
+    'threefry2x32'
+    """
     _check_key("key_impl", keys, batched=True)
     return "threefry2x32"
 
 
 def clone(key) -> Array:
-    """Returns ``key`` (keys are immutable arrays; JAX needs this only for donation)."""
+    """Returns ``key`` (keys are immutable arrays; JAX needs this only for donation).
+
+    Examples
+    --------
+    >>> tl.random.clone(tl.random.PRNGKey(0))
+    Array([0, 0], dtype=uint32)
+    """
     return _check_key("clone", key, batched=True)
 
 
@@ -509,6 +545,14 @@ def normal(key, shape=(), dtype=None) -> Array:
 
     Complex dtypes draw the real and imaginary parts from two split keys, scaled by
     ``1/sqrt(2)``. Values match JAX to a few ulp (the ``erf_inv`` kernels differ).
+
+    Examples
+    --------
+    >>> key = tl.random.PRNGKey(0)
+    >>> tnp.round(tl.random.normal(key, (3,)), 3)
+    Array([ 1.623,  2.025, -0.434], dtype=float32)
+    >>> tl.random.normal(key, (2,), dtype=tnp.complex64).dtype
+    dtype('complex64')
     """
     key = _check_key("normal", key)
     shape = _canon_shape("normal", shape)
@@ -614,6 +658,11 @@ def bernoulli(key, p=0.5, shape=None, mode="low") -> Array:
     """Booleans that are True with probability ``p`` (``uniform < p``, bit-exact with JAX).
 
     ``mode="high"`` uses two uniforms per sample for accuracy at tiny ``p``.
+
+    Examples
+    --------
+    >>> tl.random.bernoulli(tl.random.PRNGKey(0), 0.3, (8,))
+    Array([False, False, False, False, False,  True, False, False], dtype=bool)
     """
     key = _check_key("bernoulli", key)
     if mode not in ("low", "high"):
@@ -638,7 +687,13 @@ def _float_sampler(name, key, shape, dtype):
 
 
 def gumbel(key, shape=(), dtype=None, mode=None) -> Array:
-    """Standard Gumbel samples ``-log(-log(u))``; ``mode="high"`` doubles the uniform bits."""
+    """Standard Gumbel samples ``-log(-log(u))``; ``mode="high"`` doubles the uniform bits.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.gumbel(tl.random.PRNGKey(0), (3,)), 3)
+    Array([ 2.923,  3.833, -0.097], dtype=float32)
+    """
     key, shape, dt = _float_sampler("gumbel", key, shape, dtype)
     return _gumbel(key, shape, dt, mode)
 
@@ -659,7 +714,13 @@ def _gumbel(key, shape, dt, mode) -> Array:
 
 
 def exponential(key, shape=(), dtype=None) -> Array:
-    """Standard exponential samples ``-log1p(-u)``."""
+    """Standard exponential samples ``-log1p(-u)``.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.exponential(tl.random.PRNGKey(0), (3,)), 3)
+    Array([2.95 , 3.843, 0.404], dtype=float32)
+    """
     key, shape, dt = _float_sampler("exponential", key, shape, dtype)
     return _exponential(key, shape, dt)
 
@@ -670,7 +731,13 @@ def _exponential(key, shape, dt) -> Array:
 
 
 def laplace(key, shape=(), dtype=None) -> Array:
-    """Standard Laplace samples ``sign(u) * log1p(-|u|)``, ``u`` uniform in ``(-1, 1)``."""
+    """Standard Laplace samples ``sign(u) * log1p(-|u|)``, ``u`` uniform in ``(-1, 1)``.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.laplace(tl.random.PRNGKey(0), (3,)), 3)
+    Array([-2.257, -3.15 ,  0.409], dtype=float32)
+    """
     key, shape, dt = _float_sampler("laplace", key, shape, dtype)
     lo = -1.0 + float(dtypes.finfo(dt).epsneg)
     u = _uniform(key, shape, dt, lo, 1.0, name="laplace")
@@ -678,21 +745,39 @@ def laplace(key, shape=(), dtype=None) -> Array:
 
 
 def logistic(key, shape=(), dtype=None) -> Array:
-    """Standard logistic samples ``log(u) - log1p(-u)``."""
+    """Standard logistic samples ``log(u) - log1p(-u)``.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.logistic(tl.random.PRNGKey(0), (3,)), 3)
+    Array([ 2.896,  3.822, -0.698], dtype=float32)
+    """
     key, shape, dt = _float_sampler("logistic", key, shape, dtype)
     u = _uniform(key, shape, dt, float(dtypes.finfo(dt).tiny), 1.0, name="logistic")
     return ew.sub(ew.log(u), ew.log1p(ew.neg(u)))
 
 
 def cauchy(key, shape=(), dtype=None) -> Array:
-    """Standard Cauchy samples ``tan(pi * (u - 0.5))``."""
+    """Standard Cauchy samples ``tan(pi * (u - 0.5))``.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.cauchy(tl.random.PRNGKey(0), (3,)), 3)
+    Array([ 6.027, 14.838, -0.582], dtype=float32)
+    """
     key, shape, dt = _float_sampler("cauchy", key, shape, dtype)
     u = _uniform(key, shape, dt, float(dtypes.finfo(dt).eps), 1.0, name="cauchy")
     return ew.tan(ew.mul(_const(shape, np.pi, dt), ew.sub(u, _const(shape, 0.5, dt))))
 
 
 def rademacher(key, shape=(), dtype=None) -> Array:
-    """Random signs: -1 or +1 with equal probability (default int dtype)."""
+    """Random signs: -1 or +1 with equal probability (default int dtype).
+
+    Examples
+    --------
+    >>> tl.random.rademacher(tl.random.PRNGKey(0), (6,))
+    Array([-1, -1,  1,  1, -1,  1], dtype=int32)
+    """
     key = _check_key("rademacher", key)
     shape = _canon_shape("rademacher", shape)
     dt = _check_dtype("rademacher", dtype, dtypes.default_int,
@@ -702,7 +787,13 @@ def rademacher(key, shape=(), dtype=None) -> Array:
 
 
 def pareto(key, b, shape=None, dtype=None) -> Array:
-    """Pareto samples ``exp(e / b)`` with ``e`` standard exponential."""
+    """Pareto samples ``exp(e / b)`` with ``e`` standard exponential.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.pareto(tl.random.PRNGKey(0), 3.0, (3,)), 3)
+    Array([2.673, 3.601, 1.144], dtype=float32)
+    """
     key = _check_key("pareto", key)
     dt = _float_dtype("pareto", dtype)
     shape = _shape_or_broadcast("pareto", shape, b)
@@ -710,7 +801,13 @@ def pareto(key, b, shape=None, dtype=None) -> Array:
 
 
 def lognormal(key, sigma=1.0, shape=None, dtype=None) -> Array:
-    """Log-normal samples ``exp(sigma * normal)``."""
+    """Log-normal samples ``exp(sigma * normal)``.
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.lognormal(tl.random.PRNGKey(0), 0.5, (3,)), 3)
+    Array([2.251, 2.753, 0.805], dtype=float32)
+    """
     key = _check_key("lognormal", key)
     dt = _float_dtype("lognormal", dtype)
     shape = _shape_or_broadcast("lognormal", shape, sigma)
@@ -722,6 +819,11 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None) -> Array:
 
     ``shape`` defaults to the broadcast of ``lower`` and ``upper``. Values match JAX to a few
     ulp (the ``erf`` and ``erf_inv`` kernels differ).
+
+    Examples
+    --------
+    >>> tnp.round(tl.random.truncated_normal(tl.random.PRNGKey(0), -1.0, 1.0, (3,)), 3)
+    Array([ 0.862,  0.941, -0.291], dtype=float32)
     """
     from tensorlib._src.api import stop_gradient
 
@@ -749,6 +851,14 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Ar
 
     ``shape`` defaults to ``logits.shape`` without ``axis``; leading extra dimensions draw
     more samples. ``replace=False`` draws without replacement (Gumbel top-k).
+
+    Examples
+    --------
+    >>> key = tl.random.PRNGKey(0)
+    >>> tl.random.categorical(key, tnp.log(tnp.array([0.1, 0.2, 0.7])), shape=(8,))
+    Array([1, 2, 2, 1, 2, 2, 2, 2], dtype=int32)
+    >>> tl.random.categorical(key, tnp.zeros(5), shape=(3,), replace=False)  # distinct
+    Array([1, 0, 4], dtype=int32)
     """
     from tensorlib._src.numpy.reductions import argmax
 
@@ -864,6 +974,16 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0) -> Array:
     Without ``p`` the draws are bit-exact with JAX (``randint`` with replacement, a
     ``permutation`` prefix without). With ``p`` they use an inverse CDF (with replacement) or
     Gumbel top-k (without).
+
+    Examples
+    --------
+    >>> key = tl.random.PRNGKey(0)
+    >>> tl.random.choice(key, tnp.array([10, 20, 30]), (4,))
+    Array([20, 10, 30, 20], dtype=int32)
+    >>> tl.random.choice(key, 5, (3,), replace=False)
+    Array([0, 1, 4], dtype=int32)
+    >>> tl.random.choice(key, 3, (5,), p=tnp.array([0.0, 0.5, 0.5]))
+    Array([1, 1, 2, 2, 1], dtype=int32)
     """
     from tensorlib._src.numpy.creation import zeros
     from tensorlib._src.numpy.indexing import take

@@ -68,6 +68,16 @@ def optimizer(opt_maker):
     ``opt_maker(*args)`` returns ``(init, update, get_params)`` acting on one array (and its
     own state pytree); the decorated maker returns an :class:`Optimizer` acting on any pytree
     of parameters, with an :data:`OptimizerState` as state.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> @optimizers.optimizer
+    ... def sign_sgd(step_size):  # init, update and get_params for one array
+    ...     return (lambda x0: x0), (lambda i, g, x: x - step_size * tnp.sign(g)), (lambda x: x)
+    >>> opt_init, opt_update, get_params = sign_sgd(0.5)
+    >>> get_params(opt_update(0, {"w": tnp.array([2.0, -3.0])}, opt_init({"w": tnp.zeros(2)})))
+    {'w': Array([-0.5,  0.5], dtype=float32)}
     """
 
     @functools.wraps(opt_maker)
@@ -116,7 +126,16 @@ def optimizer(opt_maker):
 
 @optimizer
 def sgd(step_size):
-    """Stochastic gradient descent: ``x -= step_size(i) * g``."""
+    """Stochastic gradient descent: ``x -= step_size(i) * g``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.sgd(0.1)
+    >>> state = opt_update(0, tnp.array([0.5, -4.0]), opt_init(tnp.array([1.0, -2.0])))
+    >>> tnp.round(get_params(state), 4)  # x - 0.1 * g
+    Array([ 0.95, -1.6 ], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -133,7 +152,18 @@ def sgd(step_size):
 
 @optimizer
 def momentum(step_size, mass: float):
-    """SGD with momentum: ``v = mass * v + g; x -= step_size(i) * v``."""
+    """SGD with momentum: ``v = mass * v + g; x -= step_size(i) * v``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.momentum(0.1, mass=0.9)
+    >>> state = opt_init(tnp.array([1.0, -2.0]))
+    >>> for i in range(2):
+    ...     state = opt_update(i, tnp.array([0.5, -4.0]), state)
+    >>> tnp.round(get_params(state), 4)  # second step: v = 1.9 * g
+    Array([ 0.855, -0.84 ], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -152,7 +182,18 @@ def momentum(step_size, mass: float):
 
 @optimizer
 def nesterov(step_size, mass: float):
-    """SGD with Nesterov momentum: ``v = mass * v + g; x -= step_size(i) * (mass * v + g)``."""
+    """SGD with Nesterov momentum: ``v = mass * v + g; x -= step_size(i) * (mass * v + g)``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.nesterov(0.1, mass=0.9)
+    >>> state = opt_init(tnp.array([1.0, -2.0]))
+    >>> for i in range(2):
+    ...     state = opt_update(i, tnp.array([0.5, -4.0]), state)
+    >>> tnp.round(get_params(state), 4)
+    Array([ 0.7695, -0.156 ], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -171,7 +212,18 @@ def nesterov(step_size, mass: float):
 
 @optimizer
 def adagrad(step_size, momentum=0.9):
-    """Adagrad (Duchi et al., 2011) with momentum on the normalized gradient."""
+    """Adagrad (Duchi et al., 2011) with momentum on the normalized gradient.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.adagrad(0.1)
+    >>> state = opt_init(tnp.array([1.0, -2.0]))
+    >>> for i in range(2):
+    ...     state = opt_update(i, tnp.array([0.5, -4.0]), state)
+    >>> tnp.round(get_params(state), 4)  # steps independent of the scale of g
+    Array([ 0.9739, -1.9739], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -194,7 +246,16 @@ def adagrad(step_size, momentum=0.9):
 
 @optimizer
 def rmsprop(step_size, gamma=0.9, eps=1e-8):
-    """RMSProp: ``a = gamma * a + (1 - gamma) * g**2; x -= step_size(i) * g / sqrt(a + eps)``."""
+    """RMSProp: ``a = gamma * a + (1 - gamma) * g**2; x -= step_size(i) * g / sqrt(a + eps)``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.rmsprop(0.1)
+    >>> state = opt_update(0, tnp.array([0.5, -4.0]), opt_init(tnp.array([1.0, -2.0])))
+    >>> tnp.round(get_params(state), 4)  # first step: 0.1 * g / sqrt(0.1 * g**2)
+    Array([ 0.6838, -1.6838], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -213,7 +274,18 @@ def rmsprop(step_size, gamma=0.9, eps=1e-8):
 
 @optimizer
 def rmsprop_momentum(step_size, gamma=0.9, eps=1e-8, momentum=0.9):
-    """RMSProp with momentum on the normalized step."""
+    """RMSProp with momentum on the normalized step.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.rmsprop_momentum(0.1)
+    >>> state = opt_init(tnp.array([1.0, -2.0]))
+    >>> for i in range(2):
+    ...     state = opt_update(i, tnp.array([0.5, -4.0]), state)
+    >>> tnp.round(get_params(state), 4)
+    Array([ 0.1698, -1.1698], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -233,7 +305,16 @@ def rmsprop_momentum(step_size, gamma=0.9, eps=1e-8, momentum=0.9):
 
 @optimizer
 def adam(step_size, b1=0.9, b2=0.999, eps=1e-8):
-    """Adam (Kingma and Ba, 2015), with bias-corrected first and second moments."""
+    """Adam (Kingma and Ba, 2015), with bias-corrected first and second moments.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.adam(0.1)
+    >>> state = opt_update(0, tnp.array([0.5, -4.0]), opt_init(tnp.array([1.0, -2.0])))
+    >>> tnp.round(get_params(state), 4)  # the first step is step_size * sign(g)
+    Array([ 0.9, -1.9], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -255,7 +336,18 @@ def adam(step_size, b1=0.9, b2=0.999, eps=1e-8):
 
 @optimizer
 def adamax(step_size, b1=0.9, b2=0.999, eps=1e-8):
-    """AdaMax: Adam with an exponentially weighted infinity norm in place of the RMS."""
+    """AdaMax: Adam with an exponentially weighted infinity norm in place of the RMS.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.adamax(0.1)
+    >>> state = opt_init(tnp.array([1.0, -2.0]))
+    >>> for i in range(2):
+    ...     state = opt_update(i, tnp.array([0.5, -4.0]), state)
+    >>> tnp.round(get_params(state), 4)
+    Array([ 0.8, -1.8], dtype=float32)
+    """
     step_size = make_schedule(step_size)
 
     def init(x0):
@@ -301,6 +393,16 @@ def sm3(step_size, momentum=0.9):
 
     Unlike JAX's version, the parameter's original shape is kept in the state's tree structure
     rather than as integer leaves, so a jitted update sees it as static.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.sm3(0.1)
+    >>> state = opt_init(tnp.ones((2, 3)))  # accumulators of sizes 2 and 3, not 2 x 3
+    >>> state = opt_update(0, tnp.full((2, 3), 4.0), state)
+    >>> tnp.round(get_params(state), 4)
+    Array([[0.99, 0.99, 0.99],
+           [0.99, 0.99, 0.99]], dtype=float32)
     """
     step_size = make_schedule(step_size)
 
@@ -343,7 +445,14 @@ def sm3(step_size, momentum=0.9):
 
 
 def constant(step_size) -> Schedule:
-    """The schedule ``i -> step_size``."""
+    """The schedule ``i -> step_size``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> optimizers.constant(0.1)(1000)
+    0.1
+    """
 
     def schedule(i):
         return step_size
@@ -352,7 +461,15 @@ def constant(step_size) -> Schedule:
 
 
 def exponential_decay(step_size, decay_steps, decay_rate) -> Schedule:
-    """``i -> step_size * decay_rate ** (i / decay_steps)``."""
+    """``i -> step_size * decay_rate ** (i / decay_steps)``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> sched = optimizers.exponential_decay(0.1, decay_steps=10, decay_rate=0.5)
+    >>> sched(0), sched(10), sched(20)
+    (0.1, 0.05, 0.025)
+    """
 
     def schedule(i):
         return step_size * decay_rate ** (i / decay_steps)
@@ -361,7 +478,15 @@ def exponential_decay(step_size, decay_steps, decay_rate) -> Schedule:
 
 
 def inverse_time_decay(step_size, decay_steps, decay_rate, staircase=False) -> Schedule:
-    """``i -> step_size / (1 + decay_rate * i / decay_steps)`` (floored with ``staircase``)."""
+    """``i -> step_size / (1 + decay_rate * i / decay_steps)`` (floored with ``staircase``).
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> sched = optimizers.inverse_time_decay(0.1, decay_steps=10, decay_rate=1.0)
+    >>> sched(0), sched(10), sched(30)
+    (0.1, 0.05, 0.025)
+    """
     if staircase:
         def schedule(i):
             return step_size / (1 + decay_rate * tnp.floor(i / decay_steps))
@@ -372,7 +497,15 @@ def inverse_time_decay(step_size, decay_steps, decay_rate, staircase=False) -> S
 
 
 def polynomial_decay(step_size, decay_steps, final_step_size, power=1.0) -> Schedule:
-    """Decay from ``step_size`` to ``final_step_size`` over ``decay_steps`` as ``(1-t)**power``."""
+    """Decay from ``step_size`` to ``final_step_size`` over ``decay_steps`` as ``(1-t)**power``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> sched = optimizers.polynomial_decay(0.1, decay_steps=10, final_step_size=0.01)
+    >>> [round(float(sched(i)), 4) for i in (0, 5, 10, 20)]  # linear (power=1), then constant
+    [0.1, 0.055, 0.01, 0.01]
+    """
 
     def schedule(step_num):
         step_num = tnp.minimum(step_num, decay_steps)
@@ -405,7 +538,16 @@ def piecewise_constant(boundaries, values) -> Schedule:
 
 
 def make_schedule(scalar_or_schedule) -> Schedule:
-    """A schedule from a callable (returned as is) or a scalar (a constant schedule)."""
+    """A schedule from a callable (returned as is) or a scalar (a constant schedule).
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> optimizers.make_schedule(0.1)(7)
+    0.1
+    >>> optimizers.make_schedule(lambda i: 1.0 / (i + 1))(3)
+    0.25
+    """
     if callable(scalar_or_schedule):
         return scalar_or_schedule
     if tnp.ndim(scalar_or_schedule) == 0:
@@ -419,13 +561,30 @@ def make_schedule(scalar_or_schedule) -> Schedule:
 
 
 def l2_norm(tree):
-    """The l2 norm of a pytree of arrays (the norm of all leaves concatenated)."""
+    """The l2 norm of a pytree of arrays (the norm of all leaves concatenated).
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> optimizers.l2_norm({"a": tnp.array([3.0, 0.0]), "b": [tnp.array([[4.0]])]})
+    Array(5., dtype=float32)
+    """
     leaves, _ = tree_flatten(tree)
     return tnp.sqrt(sum(tnp.vdot(x, x) for x in leaves))
 
 
 def clip_grads(grad_tree, max_norm):
-    """Scale ``grad_tree`` down so that its :func:`l2_norm` is at most ``max_norm``."""
+    """Scale ``grad_tree`` down so that its :func:`l2_norm` is at most ``max_norm``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> grads = {"a": tnp.array([3.0, 0.0]), "b": tnp.array([4.0])}  # norm 5
+    >>> optimizers.clip_grads(grads, 1.0)
+    {'a': Array([0.6, 0. ], dtype=float32), 'b': Array([0.8], dtype=float32)}
+    >>> optimizers.clip_grads(grads, 10.0)["a"]  # already short enough: unchanged
+    Array([3., 0.], dtype=float32)
+    """
     norm = l2_norm(grad_tree)
 
     def normalize(g):
@@ -449,6 +608,15 @@ def unpack_optimizer_state(opt_state):
     """An :data:`OptimizerState` as a plain pytree whose leaves are :class:`JoinPoint` s.
 
     Useful to serialize optimizer state; :func:`pack_optimizer_state` inverts it.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.momentum(0.1, mass=0.9)
+    >>> state = opt_init({"w": tnp.ones(2), "b": tnp.zeros(())})
+    >>> marked = optimizers.unpack_optimizer_state(state)
+    >>> type(marked["w"]).__name__, [x.shape for x in marked["w"].subtree]  # (x, velocity)
+    ('JoinPoint', [(2,), (2,)])
     """
     states_flat, tree_def, subtree_defs = opt_state
     subtrees = map(tree_unflatten, subtree_defs, states_flat)
@@ -456,7 +624,17 @@ def unpack_optimizer_state(opt_state):
 
 
 def pack_optimizer_state(marked_pytree):
-    """The inverse of :func:`unpack_optimizer_state`."""
+    """The inverse of :func:`unpack_optimizer_state`.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import optimizers
+    >>> opt_init, opt_update, get_params = optimizers.momentum(0.1, mass=0.9)
+    >>> state = opt_init({"w": tnp.ones(2)})
+    >>> restored = optimizers.pack_optimizer_state(optimizers.unpack_optimizer_state(state))
+    >>> get_params(restored)
+    {'w': Array([1., 1.], dtype=float32)}
+    """
     sentinels, tree_def = tree_flatten(marked_pytree)
     if not all(isinstance(s, JoinPoint) for s in sentinels):
         raise TypeError("pack_optimizer_state: expected a pytree whose leaves are all "

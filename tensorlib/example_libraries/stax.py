@@ -63,7 +63,18 @@ def _random():
 
 
 def Dense(out_dim, W_init=glorot_normal(), b_init=normal()):
-    """Fully-connected layer: ``inputs @ W + b`` with ``W`` of shape ``(in_dim, out_dim)``."""
+    """Fully-connected layer: ``inputs @ W + b`` with ``W`` of shape ``(in_dim, out_dim)``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.Dense(4)
+    >>> out_shape, (W, b) = init_fun(tl.random.PRNGKey(0), (-1, 3))
+    >>> out_shape, W.shape, b.shape
+    ((-1, 4), (3, 4), (4,))
+    >>> apply_fun((W, b), tnp.ones((2, 3))).shape
+    (2, 4)
+    """
 
     def init_fun(rng, input_shape):
         output_shape = tuple(input_shape[:-1]) + (out_dim,)
@@ -103,7 +114,16 @@ def _conv_layer(dimension_numbers, out_chan, filter_shape, W_init, b_init, out_s
 def GeneralConv(dimension_numbers, out_chan, filter_shape, strides=None, padding="VALID",
                 W_init=None, b_init=normal(1e-6)):
     """Convolution layer in the layout ``dimension_numbers`` (three strings, e.g.
-    ``('NHWC', 'HWIO', 'NHWC')``); the bias has size ``out_chan`` along the output's ``C``."""
+    ``('NHWC', 'HWIO', 'NHWC')``); the bias has size ``out_chan`` along the output's ``C``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.GeneralConv(("NCHW", "OIHW", "NCHW"), 8, (3, 3), padding="SAME")
+    >>> out_shape, (W, b) = init_fun(tl.random.PRNGKey(0), (2, 1, 5, 5))
+    >>> out_shape, W.shape, b.shape
+    ((2, 8, 5, 5), (8, 1, 3, 3), (1, 8, 1, 1))
+    """
     one = (1,) * len(filter_shape)
     strides = strides or one
     return _conv_layer(
@@ -115,11 +135,33 @@ def GeneralConv(dimension_numbers, out_chan, filter_shape, strides=None, padding
 
 
 Conv = functools.partial(GeneralConv, ("NHWC", "HWIO", "NHWC"))
+Conv.__doc__ = """``GeneralConv`` in the layout ``('NHWC', 'HWIO', 'NHWC')``.
+
+Examples
+--------
+>>> from tensorlib.example_libraries import stax
+>>> init_fun, apply_fun = stax.Conv(8, (3, 3), strides=(2, 2))
+>>> out_shape, params = init_fun(tl.random.PRNGKey(0), (-1, 28, 28, 1))
+>>> out_shape
+(-1, 13, 13, 8)
+>>> apply_fun(params, tnp.ones((2, 28, 28, 1))).shape
+(2, 13, 13, 8)
+"""
 
 
 def GeneralConvTranspose(dimension_numbers, out_chan, filter_shape, strides=None,
                          padding="VALID", W_init=None, b_init=normal(1e-6)):
-    """Transposed-convolution layer (``lax.conv_transpose``) in ``dimension_numbers``."""
+    """Transposed-convolution layer (``lax.conv_transpose``) in ``dimension_numbers``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> dn = ("NCH", "IOH", "NCH")
+    >>> init_fun, apply_fun = stax.GeneralConvTranspose(dn, 4, (3,), strides=(2,))
+    >>> out_shape, (W, b) = init_fun(tl.random.PRNGKey(0), (-1, 2, 5))
+    >>> out_shape, W.shape, b.shape
+    ((-1, 4, 11), (2, 4, 3), (1, 4, 1))
+    """
     strides = strides or (1,) * len(filter_shape)
     return _conv_layer(
         dimension_numbers, out_chan, filter_shape, W_init, b_init,
@@ -130,7 +172,29 @@ def GeneralConvTranspose(dimension_numbers, out_chan, filter_shape, strides=None
 
 
 Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))
+Conv1DTranspose.__doc__ = """``GeneralConvTranspose`` in the layout ``('NHC', 'HIO', 'NHC')``.
+
+Examples
+--------
+>>> from tensorlib.example_libraries import stax
+>>> init_fun, apply_fun = stax.Conv1DTranspose(4, (3,))
+>>> out_shape, params = init_fun(tl.random.PRNGKey(0), (-1, 5, 2))
+>>> out_shape
+(-1, 7, 4)
+"""
 ConvTranspose = functools.partial(GeneralConvTranspose, ("NHWC", "HWIO", "NHWC"))
+ConvTranspose.__doc__ = """``GeneralConvTranspose`` in the layout ``('NHWC', 'HWIO', 'NHWC')``.
+
+Examples
+--------
+>>> from tensorlib.example_libraries import stax
+>>> init_fun, apply_fun = stax.ConvTranspose(8, (3, 3), strides=(2, 2), padding="SAME")
+>>> out_shape, params = init_fun(tl.random.PRNGKey(0), (-1, 4, 4, 3))
+>>> out_shape  # upsampled by the stride
+(-1, 8, 8, 8)
+>>> apply_fun(params, tnp.ones((2, 4, 4, 3))).shape
+(2, 8, 8, 8)
+"""
 
 
 def _pool_shape(input_shape, window_shape, strides, padding):
@@ -142,7 +206,7 @@ def _pool_shape(input_shape, window_shape, strides, padding):
                  in zip(input_shape, out, window_shape, strides, pads, strict=True))
 
 
-def _pooling_layer(reducer, init_val, rescaler=None):
+def _pooling_layer(reducer, init_val, rescaler=None, doc=None):
     def PoolingLayer(window_shape, strides=None, padding="VALID", spec=None):
         """Pooling layer over the spatial axes (``spec``: the input layout, default NHWC)."""
         window_shape = tuple(window_shape)
@@ -163,6 +227,7 @@ def _pooling_layer(reducer, init_val, rescaler=None):
 
         return init_fun, apply_fun
 
+    PoolingLayer.__doc__ = doc
     return PoolingLayer
 
 
@@ -180,15 +245,51 @@ def _normalize_by_window_size(dims, strides, padding):
     return rescale
 
 
-MaxPool = _pooling_layer(_ew.max, -float("inf"))
-SumPool = _pooling_layer(_ew.add, 0.0)
-AvgPool = _pooling_layer(_ew.add, 0.0, _normalize_by_window_size)
+_POOL_DOC = """{what} over windows of the spatial axes (``spec``: the input layout, default NHWC).
+
+Examples
+--------
+>>> from tensorlib.example_libraries import stax
+{example}
+"""
+
+MaxPool = _pooling_layer(_ew.max, -float("inf"), doc=_POOL_DOC.format(
+    what="Maximum", example="""\
+>>> init_fun, apply_fun = stax.MaxPool((2, 2), strides=(2, 2))
+>>> init_fun(None, (-1, 4, 4, 1))[0]
+(-1, 2, 2, 1)
+>>> apply_fun((), tnp.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
+Array([[ 5.,  7.],
+       [13., 15.]], dtype=float32)"""))
+SumPool = _pooling_layer(_ew.add, 0.0, doc=_POOL_DOC.format(
+    what="Sum", example="""\
+>>> init_fun, apply_fun = stax.SumPool((2,), padding="SAME")  # NWC input
+>>> apply_fun((), tnp.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1))[0, :, 0]
+Array([3., 5., 7., 4.], dtype=float32)"""))
+AvgPool = _pooling_layer(_ew.add, 0.0, _normalize_by_window_size, doc=_POOL_DOC.format(
+    what="Mean (of the unpadded elements)", example="""\
+>>> init_fun, apply_fun = stax.AvgPool((2,), padding="SAME")  # NWC input
+>>> apply_fun((), tnp.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1))[0, :, 0]
+Array([1.5, 2.5, 3.5, 4. ], dtype=float32)
+>>> stax.AvgPool((2,), spec="NCW")[0](None, (-1, 3, 4))[0]  # JAX's init_fun gives (0, 3, 3)
+(-1, 3, 3)"""))
 
 def BatchNorm(axis=(0, 1, 2), epsilon=1e-5, center=True, scale=True, beta_init=zeros,
               gamma_init=ones):
     """Batch normalization over ``axis`` (batch statistics; no running averages, as in JAX).
 
     ``beta`` and ``gamma`` have the input shape without the normalized axes.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.BatchNorm(axis=0)
+    >>> out_shape, (beta, gamma) = init_fun(tl.random.PRNGKey(0), (4, 2))
+    >>> beta.shape, gamma.shape
+    ((2,), (2,))
+    >>> y = apply_fun((beta, gamma), tnp.arange(8.0).reshape(4, 2))
+    >>> tnp.round(y[:, 0], 3)  # (x - mean) / std along axis 0
+    Array([-1.342, -0.447,  0.447,  1.342], dtype=float32)
     """
 
     def _beta_init(rng, shape):
@@ -220,7 +321,15 @@ def BatchNorm(axis=(0, 1, 2), epsilon=1e-5, center=True, scale=True, beta_init=z
 
 
 def elementwise(fun, **fun_kwargs):
-    """Layer applying ``fun(inputs, **fun_kwargs)``; no parameters."""
+    """Layer applying ``fun(inputs, **fun_kwargs)``; no parameters.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.elementwise(tl.nn.leaky_relu, negative_slope=0.5)
+    >>> apply_fun((), tnp.array([-2.0, 3.0]))
+    Array([-1.,  3.], dtype=float32)
+    """
 
     def init_fun(rng, input_shape):
         return input_shape, ()
@@ -275,7 +384,17 @@ Identity = _identity()
 
 
 def FanOut(num):
-    """Layer returning ``num`` copies of its input (a list), for ``parallel`` branches."""
+    """Layer returning ``num`` copies of its input (a list), for ``parallel`` branches.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.FanOut(3)
+    >>> init_fun(tl.random.PRNGKey(0), (-1, 2))[0]
+    [(-1, 2), (-1, 2), (-1, 2)]
+    >>> len(apply_fun((), tnp.ones(2)))
+    3
+    """
 
     def init_fun(rng, input_shape):
         return [input_shape] * num, ()
@@ -302,7 +421,17 @@ FanInSum = _fan_in_sum()
 
 
 def FanInConcat(axis=-1):
-    """Layer concatenating a list of inputs along ``axis``."""
+    """Layer concatenating a list of inputs along ``axis``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.FanInConcat(axis=0)
+    >>> init_fun(tl.random.PRNGKey(0), [(2, 3), (4, 3)])[0]
+    (6, 3)
+    >>> apply_fun((), [tnp.zeros(1), tnp.ones(2)])
+    Array([0., 1., 1.], dtype=float32)
+    """
 
     def init_fun(rng, input_shape):
         ax = axis % len(input_shape[0])
@@ -321,6 +450,15 @@ def Dropout(rate, mode="train"):
 
     In ``mode="train"`` each unit is kept with probability ``rate`` and scaled by ``1/rate``;
     ``apply_fun`` needs a PRNG key as ``rng=``. Any other mode is the identity.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.Dropout(0.5)
+    >>> apply_fun((), tnp.ones(6), rng=tl.random.PRNGKey(0))  # kept units are scaled by 1/0.5
+    Array([0., 0., 2., 2., 0., 2.], dtype=float32)
+    >>> stax.Dropout(0.5, mode="test")[1]((), tnp.ones(3), rng=tl.random.PRNGKey(0))
+    Array([1., 1., 1.], dtype=float32)
     """
 
     def init_fun(rng, input_shape):
@@ -345,6 +483,17 @@ def serial(*layers):
     """Compose layers in sequence; params are a list with one entry per layer.
 
     A key passed as ``rng=`` to ``apply_fun`` is split into one key per layer.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.serial(stax.Dense(16), stax.Relu, stax.Dense(10),
+    ...                                   stax.LogSoftmax)
+    >>> out_shape, params = init_fun(tl.random.PRNGKey(0), (-1, 64))
+    >>> out_shape, len(params), params[1]  # Relu has no parameters
+    ((-1, 10), 4, ())
+    >>> apply_fun(params, tnp.ones((5, 64))).shape
+    (5, 10)
     """
     nlayers = len(layers)
     init_funs, apply_funs = zip(*layers, strict=True)
@@ -372,6 +521,20 @@ def parallel(*layers):
     """Apply layers side by side to a sequence of inputs (one input per layer).
 
     Usually combined with ``FanOut`` and ``FanInSum`` / ``FanInConcat``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.parallel(stax.Dense(3), stax.Relu)
+    >>> out_shape, params = init_fun(tl.random.PRNGKey(0), ((-1, 2), (-1, 5)))
+    >>> out_shape
+    ((-1, 3), (-1, 5))
+    >>> [y.shape for y in apply_fun(params, [tnp.ones((1, 2)), tnp.ones((1, 5))])]
+    [(1, 3), (1, 5)]
+    >>> skip = stax.serial(stax.FanOut(2), stax.parallel(stax.Dense(3), stax.Identity),
+    ...                    stax.FanInConcat())  # concatenate a Dense layer's output with its input
+    >>> skip[0](tl.random.PRNGKey(0), (-1, 2))[0]
+    (-1, 5)
     """
     nlayers = len(layers)
     init_funs, apply_funs = zip(*layers, strict=True)
@@ -392,7 +555,15 @@ def parallel(*layers):
 
 
 def shape_dependent(make_layer):
-    """Delay building a layer until its input shape is known: ``make_layer(input_shape)``."""
+    """Delay building a layer until its input shape is known: ``make_layer(input_shape)``.
+
+    Examples
+    --------
+    >>> from tensorlib.example_libraries import stax
+    >>> init_fun, apply_fun = stax.shape_dependent(lambda shape: stax.Dense(shape[-1]))
+    >>> init_fun(tl.random.PRNGKey(0), (-1, 5))[0]  # as wide as its input
+    (-1, 5)
+    """
 
     def init_fun(rng, input_shape):
         return make_layer(input_shape)[0](rng, input_shape)

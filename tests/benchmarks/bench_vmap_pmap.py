@@ -103,6 +103,13 @@ def checked(name, got, ref, tol=1e-4):
     return err
 
 
+def ready(out):
+    """Wait for tensorlib results (the XLA backend dispatches asynchronously)."""
+    for a in out if isinstance(out, (list, tuple)) else [out]:
+        a.block_until_ready()
+    return out
+
+
 def ms(t):
     return f"{t * 1e3:.2f}"
 
@@ -139,8 +146,8 @@ def part_a(quick, tl, tnp, torch, jax, jnp):
     scale = M.BATCH / SUBSET
     cases = {
         "numpy einsum (by hand)": lambda: numpy_per_example(params, x, y),
-        "tensorlib jit(vmap(grad))": lambda: pe_tl_jit(p_tl, x_tl, y_tl),
-        "tensorlib vmap(grad), no jit": lambda: pe_tl(p_tl, x_tl, y_tl),
+        "tensorlib jit(vmap(grad))": lambda: ready(pe_tl_jit(p_tl, x_tl, y_tl)),
+        "tensorlib vmap(grad), no jit": lambda: ready(pe_tl(p_tl, x_tl, y_tl)),
         "torch.func vmap(grad)": lambda: pe_t(p_t, x_t, y_t),
         "jax jit(vmap(grad))": lambda: jax.block_until_ready(pe_j(p_j, x_j, y_j)),
         f"tensorlib loop of grad ({SUBSET} ex., x{scale:g})": lambda: loop(g_tl),
@@ -220,6 +227,9 @@ def part_b(quick, tl, tnp, torch, jax, jnp):
     args1_tl = ([tnp.asarray(rep(a, 1)) for a in params], tnp.asarray(shard(x, 1)),
                 tnp.asarray(shard(y, 1)))
     argsj_tl = ([tnp.asarray(a) for a in params], tnp.asarray(x), tnp.asarray(y))
+    # as a training loop keeps them: each leaf split over the devices by an identity pmap (on
+    # the XLA backend the shards stay on their devices; on NumPy it is the same host array)
+    args4_dev_tl = tl.pmap(lambda t: t)(args4_tl)
 
     pm_j = jax.pmap(j_dp_step, axis_name="d")
     jit_j = jax.jit(j_step)
@@ -232,10 +242,11 @@ def part_b(quick, tl, tnp, torch, jax, jnp):
         "numpy (by hand), 1 device": lambda: [
             a - np.float32(LR) * g for a, g in zip(params, M.numpy_step(params, x, y)[1],
                                                    strict=True)],
-        f"tensorlib pmap, {DEVICES} devices": lambda: pm_tl(*args4_tl),
-        "tensorlib pmap, 1 device": lambda: pm_tl(*args1_tl),
-        f"tensorlib pmap, {DEVICES} devices, no pmean (*)": lambda: pm_tl_nop(*args4_tl),
-        "tensorlib jit, 1 device": lambda: jit_tl(*argsj_tl),
+        f"tensorlib pmap, {DEVICES} devices (inputs on devices)": lambda: ready(pm_tl(*args4_dev_tl)),
+        f"tensorlib pmap, {DEVICES} devices (host inputs)": lambda: ready(pm_tl(*args4_tl)),
+        "tensorlib pmap, 1 device": lambda: ready(pm_tl(*args1_tl)),
+        f"tensorlib pmap, {DEVICES} devices, no pmean (*)": lambda: ready(pm_tl_nop(*args4_tl)),
+        "tensorlib jit, 1 device": lambda: ready(jit_tl(*argsj_tl)),
         f"jax pmap, {DEVICES} devices (inputs on devices)":
             lambda: jax.block_until_ready(pm_j(*args4_j)),
         f"jax pmap, {DEVICES} devices (host inputs)":
@@ -278,7 +289,8 @@ def part_b(quick, tl, tnp, torch, jax, jnp):
 
 def main(quick=False):
     H.header(f"tl.vmap / tl.pmap vs torch.func, JAX, NumPy, f32; NUMBA_NUM_THREADS "
-             f"{os.environ['NUMBA_NUM_THREADS']}, TENSORLIB_NUM_CPU_DEVICES {DEVICES}")
+             f"{os.environ['NUMBA_NUM_THREADS']}, TENSORLIB_NUM_CPU_DEVICES {DEVICES}, "
+             f"TENSORLIB_BACKEND {os.environ.get('TENSORLIB_BACKEND', 'numpy')}")
     import jax
     import jax.numpy as jnp
     import torch

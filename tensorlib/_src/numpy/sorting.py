@@ -41,7 +41,7 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
     ax = canonicalize_axis(axis, a.ndim, "sort")
     if descending:
         return sh.rev(sort(a, ax), (ax,))
-    out = ix.sort([a], ax)[0]
+    out = ix._sort([a], ax)[0]
     return ew.convert_element_type(out, out.dtype, True) if a.weak_type else out
 
 
@@ -69,10 +69,10 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
         # stable descending: sort the reversed array, then map the indices back
         n = a.shape[ax]
         r = sh.rev(a, (ax,))
-        perm = ix.sort([r, pos], ax, num_keys=1)[1]
+        perm = ix._sort([r, pos], ax, num_keys=1)[1]
         perm = ew.sub(ew.full(perm.shape, n - 1, perm.dtype), perm)
         return sh.rev(perm, (ax,))
-    return ix.sort([a, pos], ax, num_keys=1)[1]
+    return ix._sort([a, pos], ax, num_keys=1)[1]
 
 
 def lexsort(keys, axis=-1):
@@ -89,7 +89,7 @@ def lexsort(keys, axis=-1):
     ax = canonicalize_axis(axis, ks[0].ndim)
     pos = sh.broadcasted_iota(dtypes.default_int(), ks[0].shape, ax)
     ks = promote_dtypes(*ks) if len({k.dtype for k in ks}) > 1 else ks
-    return ix.sort(list(reversed(ks)) + [pos], ax, num_keys=len(ks))[-1]
+    return ix._sort(list(reversed(ks)) + [pos], ax, num_keys=len(ks))[-1]
 
 
 def searchsorted(a, v, side="left", sorter=None, *, method=None):
@@ -225,7 +225,8 @@ def _unique_sized(a, size, fill_value, return_index, return_inverse, return_coun
     (first,) = indexing.nonzero(is_new, size=size, fill_value=0)
     values = srt[first]
     if fill_value is not None:
-        valid = ew.lt(sh.iota(ity, size), reductions.sum(ew.convert_element_type(is_new, ity)))
+        count = reductions.sum(ew.convert_element_type(is_new, ity))
+        valid = ew.lt(sh.iota(ity, size), sh.broadcast_in_dim(count, (size,), ()))
         values = ew.select_n(valid, ew.full((size,), fill_value, a.dtype), values)
     out = [values]
     if return_index:

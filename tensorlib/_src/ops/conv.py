@@ -285,14 +285,33 @@ def _checked_bind(prim, *args, **params):
 
 
 def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
-    """``conv_general_dilated`` in ``NCHW``/``OIHW`` layout without dilation."""
+    """``conv_general_dilated`` in ``NCHW``/``OIHW`` layout without dilation.
+
+    Examples
+    --------
+    >>> import tensorlib.numpy as tnp
+    >>> from tensorlib import lax
+    >>> x = tnp.arange(5.0).reshape(1, 1, 5)          # N=1, C=1, W=5
+    >>> k = tnp.array([1.0, 0.0, -1.0]).reshape(1, 1, 3)  # O=1, I=1, W=3
+    >>> lax.conv(x, k, (1,), "VALID")  # a correlation: x[i] - x[i + 2]
+    Array([[[-2., -2., -2.]]], dtype=float32)
+    """
     return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
                                 preferred_element_type=preferred_element_type)
 
 
 def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                               precision=None, preferred_element_type=None):
-    """``conv_general_dilated`` in ``NCHW``/``OIHW`` layout with dilation."""
+    """``conv_general_dilated`` in ``NCHW``/``OIHW`` layout with dilation.
+
+    Examples
+    --------
+    >>> import tensorlib.numpy as tnp
+    >>> from tensorlib import lax
+    >>> x, k = tnp.arange(5.0).reshape(1, 1, 5), tnp.ones((1, 1, 2))
+    >>> lax.conv_with_general_padding(x, k, (1,), [(0, 0)], (1,), (2,))  # x[i] + x[i + 2]
+    Array([[[2., 4., 6.]]], dtype=float32)
+    """
     return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation,
                                 rhs_dilation=rhs_dilation, precision=precision,
                                 preferred_element_type=preferred_element_type)
@@ -310,6 +329,17 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
     The default layout is TensorFlow's (``NHWC``/``HWIO``). With ``transpose_kernel=True`` the
     kernel's spatial axes are flipped and its feature axes swapped, which makes this the
     gradient of a forward convolution with that kernel (Keras' ``Conv2DTranspose``).
+
+    Examples
+    --------
+    >>> import tensorlib.numpy as tnp
+    >>> from tensorlib import lax
+    >>> x = tnp.array([1.0, 2.0, 3.0]).reshape(1, 3, 1)  # NHC
+    >>> k = tnp.array([1.0, 10.0]).reshape(2, 1, 1)      # HIO
+    >>> lax.conv_transpose(x, k, (2,), "VALID")[0, :, 0]
+    Array([10.,  1., 20.,  2., 30.,  3.], dtype=float32)
+    >>> lax.conv_transpose(tnp.ones((1, 4, 4, 3)), tnp.ones((3, 3, 3, 8)), (2, 2), "SAME").shape
+    (1, 8, 8, 8)
     """
     lhs, rhs = _as_array(lhs), _as_array(rhs)
     nd = lhs.ndim

@@ -199,155 +199,431 @@ def _abs_shape(x):
 
 
 def neg(x):
+    """Elementwise negation, ``-x``.
+
+    Examples
+    --------
+    >>> lax.neg(tnp.array([1, -2]))
+    Array([-1,  2], dtype=int32)
+    """
     return neg_p.bind(x)
 
 
 def sign(x):
+    """Elementwise sign: -1, 0 or 1 (NaN for NaN).
+
+    Examples
+    --------
+    >>> lax.sign(tnp.array([-2., 0., 3.]))
+    Array([-1.,  0.,  1.], dtype=float32)
+    """
     return sign_p.bind(x)
 
 
 def floor(x):
+    """Elementwise floor (round towards minus infinity) of a floating-point array.
+
+    Examples
+    --------
+    >>> lax.floor(tnp.array([-1.5, 0.5, 2.]))
+    Array([-2.,  0.,  2.], dtype=float32)
+    """
     return floor_p.bind(x)
 
 
 def ceil(x):
+    """Elementwise ceiling (round towards plus infinity) of a floating-point array.
+
+    Examples
+    --------
+    >>> lax.ceil(tnp.array([-1.5, 0.5, 2.]))
+    Array([-1.,  1.,  2.], dtype=float32)
+    """
     return ceil_p.bind(x)
 
 
 def round(x, rounding_method=0):
-    """Round to nearest: ``rounding_method=0`` rounds half away from zero, 1 half to even."""
+    """Elementwise rounding to an integral value, keeping the floating-point dtype.
+
+    ``rounding_method=0`` rounds halves away from zero, ``1`` rounds them to even.
+
+    Examples
+    --------
+    >>> x = tnp.array([0.5, 1.5, 2.5, -0.5])
+    >>> lax.round(x)  # rounding_method=0: half away from zero
+    Array([ 1.,  2.,  3., -1.], dtype=float32)
+    >>> lax.round(x, 1)  # rounding_method=1: half to even
+    Array([ 0.,  2.,  2., -0.], dtype=float32)
+    """
     return round_p.bind(x, rounding_method=int(rounding_method))
 
 
 def is_finite(x):
+    """Elementwise test for a finite value (neither infinite nor NaN).
+
+    Examples
+    --------
+    >>> lax.is_finite(tnp.array([1., tnp.inf, tnp.nan]))
+    Array([ True, False, False], dtype=bool)
+    """
     return is_finite_p.bind(x)
 
 
 def exp(x):
+    """Elementwise exponential, ``e ** x``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.exp(tnp.array([0., 1., -1.])), 4)
+    Array([1.    , 2.7183, 0.3679], dtype=float32)
+    """
     return exp_p.bind(x)
 
 
 def exp2(x):
+    """Elementwise base-2 exponential, ``2 ** x``.
+
+    Examples
+    --------
+    >>> lax.exp2(tnp.array([0., 1., 3., -1.]))
+    Array([1. , 2. , 8. , 0.5], dtype=float32)
+    """
     return exp2_p.bind(x)
 
 
 def log(x):
+    """Elementwise natural logarithm.
+
+    Examples
+    --------
+    >>> tnp.round(lax.log(tnp.array([1., 2., 10.])), 4)
+    Array([0.    , 0.6931, 2.3026], dtype=float32)
+    """
     return log_p.bind(x)
 
 
 def expm1(x):
+    """Elementwise ``exp(x) - 1``, accurate for small ``x``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.expm1(tnp.array([0., 1e-3])), 7)
+    Array([0.       , 0.0010005], dtype=float32)
+    """
     return expm1_p.bind(x)
 
 
 def log1p(x):
+    """Elementwise ``log(1 + x)``, accurate for small ``x``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.log1p(tnp.array([0., 1e-3])), 7)
+    Array([0.       , 0.0009995], dtype=float32)
+    """
     return log1p_p.bind(x)
 
 
 def tanh(x):
+    """Elementwise hyperbolic tangent.
+
+    Examples
+    --------
+    >>> tnp.round(lax.tanh(tnp.array([-1., 0., 1.])), 4)
+    Array([-0.7616,  0.    ,  0.7616], dtype=float32)
+    """
     return tanh_p.bind(x)
 
 
 def logistic(x):
+    """Elementwise logistic sigmoid, ``1 / (1 + exp(-x))``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.logistic(tnp.array([0., 2., -2.])), 4)
+    Array([0.5   , 0.8808, 0.1192], dtype=float32)
+    """
     return logistic_p.bind(x)
 
 
 def sin(x):
+    """Elementwise sine (radians).
+
+    Examples
+    --------
+    >>> tnp.round(lax.sin(tnp.array([0., tnp.pi / 2, 1.])), 4)
+    Array([0.    , 1.    , 0.8415], dtype=float32)
+    """
     return sin_p.bind(x)
 
 
 def cos(x):
+    """Elementwise cosine (radians).
+
+    Examples
+    --------
+    >>> tnp.round(lax.cos(tnp.array([0., tnp.pi, 1.])), 4)
+    Array([ 1.    , -1.    ,  0.5403], dtype=float32)
+    """
     return cos_p.bind(x)
 
 
 def tan(x):
+    """Elementwise tangent (radians).
+
+    Examples
+    --------
+    >>> tnp.round(lax.tan(tnp.array([0., tnp.pi / 4, 1.])), 4)
+    Array([0.    , 1.    , 1.5574], dtype=float32)
+    """
     return tan_p.bind(x)
 
 
 def asin(x):
+    """Elementwise inverse sine, in ``[-pi/2, pi/2]``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.asin(tnp.array([0., 1., 0.5])), 4)
+    Array([0.    , 1.5708, 0.5236], dtype=float32)
+    """
     return asin_p.bind(x)
 
 
 def acos(x):
+    """Elementwise inverse cosine, in ``[0, pi]``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.acos(tnp.array([1., 0., -1.])), 4)
+    Array([0.    , 1.5708, 3.1416], dtype=float32)
+    """
     return acos_p.bind(x)
 
 
 def atan(x):
+    """Elementwise inverse tangent, in ``(-pi/2, pi/2)``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.atan(tnp.array([0., 1., -1.])), 4)
+    Array([ 0.    ,  0.7854, -0.7854], dtype=float32)
+    """
     return atan_p.bind(x)
 
 
 def sinh(x):
+    """Elementwise hyperbolic sine.
+
+    Examples
+    --------
+    >>> tnp.round(lax.sinh(tnp.array([0., 1.])), 4)
+    Array([0.    , 1.1752], dtype=float32)
+    """
     return sinh_p.bind(x)
 
 
 def cosh(x):
+    """Elementwise hyperbolic cosine.
+
+    Examples
+    --------
+    >>> tnp.round(lax.cosh(tnp.array([0., 1.])), 4)
+    Array([1.    , 1.5431], dtype=float32)
+    """
     return cosh_p.bind(x)
 
 
 def asinh(x):
+    """Elementwise inverse hyperbolic sine.
+
+    Examples
+    --------
+    >>> tnp.round(lax.asinh(tnp.array([0., 1.])), 4)
+    Array([0.    , 0.8814], dtype=float32)
+    """
     return asinh_p.bind(x)
 
 
 def acosh(x):
+    """Elementwise inverse hyperbolic cosine (NaN below 1).
+
+    Examples
+    --------
+    >>> tnp.round(lax.acosh(tnp.array([1., 2.])), 4)
+    Array([0.   , 1.317], dtype=float32)
+    """
     return acosh_p.bind(x)
 
 
 def atanh(x):
+    """Elementwise inverse hyperbolic tangent.
+
+    Examples
+    --------
+    >>> tnp.round(lax.atanh(tnp.array([0., 0.5])), 4)
+    Array([0.    , 0.5493], dtype=float32)
+    """
     return atanh_p.bind(x)
 
 
 def sqrt(x):
+    """Elementwise square root.
+
+    Examples
+    --------
+    >>> lax.sqrt(tnp.array([4., 9., 0.25]))
+    Array([2. , 3. , 0.5], dtype=float32)
+    """
     return sqrt_p.bind(x)
 
 
 def rsqrt(x):
+    """Elementwise reciprocal square root, ``1 / sqrt(x)``.
+
+    Examples
+    --------
+    >>> lax.rsqrt(tnp.array([4., 16.]))
+    Array([0.5 , 0.25], dtype=float32)
+    """
     return rsqrt_p.bind(x)
 
 
 def cbrt(x):
+    """Elementwise cube root (real, so negative inputs give negative roots).
+
+    Examples
+    --------
+    >>> tnp.round(lax.cbrt(tnp.array([8., -27., 2.])), 4)
+    Array([ 2.    , -3.    ,  1.2599], dtype=float32)
+    """
     return cbrt_p.bind(x)
 
 
 def abs(x):
+    """Elementwise absolute value; the modulus, as a real array, for complex input.
+
+    Examples
+    --------
+    >>> lax.abs(tnp.array([-1, 2]))
+    Array([1, 2], dtype=int32)
+    >>> lax.abs(tnp.array([3 + 4j]))
+    Array([5.], dtype=float32)
+    """
     return abs_p.bind(x)
 
 
 def erf(x):
+    """Elementwise error function.
+
+    Examples
+    --------
+    >>> tnp.round(lax.erf(tnp.array([0., 1., -2.])), 4)
+    Array([ 0.    ,  0.8427, -0.9953], dtype=float32)
+    """
     return erf_p.bind(x)
 
 
 def erfc(x):
+    """Elementwise complementary error function, ``1 - erf(x)``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.erfc(tnp.array([0., 1., -2.])), 4)
+    Array([1.    , 0.1573, 1.9953], dtype=float32)
+    """
     return erfc_p.bind(x)
 
 
 def erf_inv(x):
+    """Elementwise inverse error function, defined on ``(-1, 1)``.
+
+    Examples
+    --------
+    >>> tnp.round(lax.erf_inv(tnp.array([0., 0.5, -0.5])), 4)
+    Array([ 0.    ,  0.4769, -0.4769], dtype=float32)
+    """
     return erf_inv_p.bind(x)
 
 
 def bitwise_not(x):
+    """Elementwise bitwise NOT of an integer array; logical NOT of a boolean one.
+
+    Examples
+    --------
+    >>> lax.bitwise_not(tnp.array([0, 5]))
+    Array([-1, -6], dtype=int32)
+    >>> lax.bitwise_not(tnp.array([True, False]))
+    Array([False,  True], dtype=bool)
+    """
     return not_p.bind(x)
 
 
 def integer_pow(x, y: int):
+    """Elementwise ``x ** y`` for a static Python integer ``y`` (by repeated multiplication).
+
+    Examples
+    --------
+    >>> lax.integer_pow(tnp.array([1., 2., 3.]), 3)
+    Array([ 1.,  8., 27.], dtype=float32)
+    >>> lax.integer_pow(tnp.array([2., 4.]), -1)
+    Array([0.5 , 0.25], dtype=float32)
+    """
     return integer_pow_p.bind(x, y=int(y))
 
 
 def real(x):
+    """Elementwise real part of a complex array (a real array).
+
+    Examples
+    --------
+    >>> lax.real(tnp.array([1 + 2j, 3 - 4j]))
+    Array([1., 3.], dtype=float32)
+    """
     return real_p.bind(x)
 
 
 def imag(x):
+    """Elementwise imaginary part of a complex array (a real array).
+
+    Examples
+    --------
+    >>> lax.imag(tnp.array([1 + 2j, 3 - 4j]))
+    Array([ 2., -4.], dtype=float32)
+    """
     return imag_p.bind(x)
 
 
 def conj(x):
+    """Elementwise complex conjugate.
+
+    Examples
+    --------
+    >>> lax.conj(tnp.array([1 + 2j, 3 - 4j]))
+    Array([1.-2.j, 3.+4.j], dtype=complex64)
+    """
     return conj_p.bind(x)
 
 
 def square(x):
+    """Elementwise ``x * x``.
+
+    Examples
+    --------
+    >>> lax.square(tnp.array([2, -3]))
+    Array([4, 9], dtype=int32)
+    """
     return integer_pow(x, 2)
 
 
 def reciprocal(x):
+    """Elementwise ``1 / x``.
+
+    Examples
+    --------
+    >>> lax.reciprocal(tnp.array([2., 4., -0.5]))
+    Array([ 0.5 ,  0.25, -2.  ], dtype=float32)
+    """
     return div(full_like(x, 1), x)
 
 
@@ -497,41 +773,90 @@ gt_p = _binary("gt", "any", out_dtype=dtypes.bool_)
 ge_p = _binary("ge", "any", out_dtype=dtypes.bool_)
 
 
-def _bin(prim):
+def _bin(prim, summary, example):
     def op(x, y):
         if not isinstance(x, Array):
-            x = _lift_scalar(x, y)
+            if not isinstance(y, Array):  # two Python scalars: weakly typed, as in JAX
+                from tensorlib._src.numpy.promotion import asarray
+
+                x, y = asarray(x), asarray(y)
+            else:
+                x = _lift_scalar(x, y)
         elif not isinstance(y, Array):
             y = _lift_scalar(y, x)
+        if x.dtype != y.dtype:  # checked here: the eager fast path skips the shape rule
+            raise DTypeError(f"lax.{prim.name} requires arguments of one dtype, got "
+                             f"{x.dtype.name} and {y.dtype.name}; convert one with "
+                             "lax.convert_element_type, or use tensorlib.numpy (it promotes)")
         return prim.bind(x, y)
 
     op.__name__ = prim.name
-    op.__doc__ = f"Elementwise ``{prim.name}`` of two arrays of equal shape and dtype."
+    op.__doc__ = (
+        f"{summary}\n\nBoth operands need one shape and dtype (a Python scalar takes the other "
+        f"operand's):\nprimitives neither broadcast nor promote; ``tensorlib.numpy`` functions "
+        f"do.\n\nExamples\n--------\n{example.strip()}\n"
+    )
     return op
 
 
-add = _bin(add_p)
-sub = _bin(sub_p)
-mul = _bin(mul_p)
-div = _bin(div_p)
-rem = _bin(rem_p)
-pow = _bin(pow_p)
-max = _bin(max_p)
-min = _bin(min_p)
-atan2 = _bin(atan2_p)
-nextafter = _bin(nextafter_p)
-bitwise_and = _bin(and_p)
-bitwise_or = _bin(or_p)
-bitwise_xor = _bin(xor_p)
-shift_left = _bin(shift_left_p)
-shift_right_arithmetic = _bin(shift_right_arithmetic_p)
-shift_right_logical = _bin(shift_right_logical_p)
-eq = _bin(eq_p)
-ne = _bin(ne_p)
-lt = _bin(lt_p)
-le = _bin(le_p)
-gt = _bin(gt_p)
-ge = _bin(ge_p)
+def _ex(call, out):
+    return f">>> lax.{call}\n{out}"
+
+
+add = _bin(add_p, "Elementwise ``x + y``.", _ex(
+    "add(tnp.array([1, 2]), tnp.array([10, 20]))", "Array([11, 22], dtype=int32)"))
+sub = _bin(sub_p, "Elementwise ``x - y``.", _ex(
+    "sub(tnp.array([5, 7]), tnp.array([1, 2]))", "Array([4, 5], dtype=int32)"))
+mul = _bin(mul_p, "Elementwise ``x * y``.", _ex(
+    "mul(tnp.array([1.5, 2.]), tnp.array([2., -3.]))", "Array([ 3., -6.], dtype=float32)"))
+div = _bin(div_p, "Elementwise ``x / y``; integer division rounds towards zero (as in C).", _ex(
+    "div(tnp.array([7, -7]), tnp.array([2, 2]))", "Array([ 3, -3], dtype=int32)"))
+rem = _bin(rem_p, "Elementwise remainder of ``div``, with the sign of ``x`` (C's ``fmod``).", _ex(
+    "rem(tnp.array([7, -7]), tnp.array([3, 3]))", "Array([ 1, -1], dtype=int32)"))
+pow = _bin(pow_p, "Elementwise ``x ** y`` for floating-point ``x`` and ``y``.", _ex(
+    "pow(tnp.array([2., 4.]), tnp.array([3., 0.5]))", "Array([8., 2.], dtype=float32)"))
+max = _bin(max_p, "Elementwise maximum; NaN if either operand is NaN.", _ex(
+    "max(tnp.array([1., 5., tnp.nan]), tnp.array([3., 2., 0.]))",
+    "Array([ 3.,  5., nan], dtype=float32)"))
+min = _bin(min_p, "Elementwise minimum; NaN if either operand is NaN.", _ex(
+    "min(tnp.array([1, 5]), tnp.array([3, 2]))", "Array([1, 2], dtype=int32)"))
+atan2 = _bin(atan2_p, "Elementwise ``atan(x / y)`` in ``[-pi, pi]``, quadrant from the signs.",
+             ">>> tnp.round(lax.atan2(tnp.array([1., 0.]), tnp.array([1., -1.])), 4)\n"
+             "Array([0.7854, 3.1416], dtype=float32)")
+nextafter = _bin(nextafter_p, "The next representable value after ``x`` in the direction of ``y``.",
+                 _ex("nextafter(tnp.array([1., 1.]), tnp.array([2., 0.]))",
+                     "Array([1.0000001 , 0.99999994], dtype=float32)"))
+bitwise_and = _bin(and_p, "Elementwise bitwise AND (logical AND for booleans).", _ex(
+    "bitwise_and(tnp.array([12, 12]), tnp.array([10, 5]))", "Array([8, 4], dtype=int32)"))
+bitwise_or = _bin(or_p, "Elementwise bitwise OR (logical OR for booleans).", _ex(
+    "bitwise_or(tnp.array([12, 12]), tnp.array([10, 5]))", "Array([14, 13], dtype=int32)"))
+bitwise_xor = _bin(xor_p, "Elementwise bitwise XOR (logical XOR for booleans).", _ex(
+    "bitwise_xor(tnp.array([True, True]), tnp.array([True, False]))",
+    "Array([False,  True], dtype=bool)"))
+shift_left = _bin(shift_left_p, "Elementwise ``x << y``; shifts of the bit width or more give 0.",
+                  _ex("shift_left(tnp.array([1, 3, 1]), tnp.array([2, 1, 32]))",
+                      "Array([4, 6, 0], dtype=int32)"))
+shift_right_arithmetic = _bin(
+    shift_right_arithmetic_p, "Elementwise ``x >> y``, filling with the sign bit.",
+    _ex("shift_right_arithmetic(tnp.array([-8, 8]), tnp.array([1, 1]))",
+        "Array([-4,  4], dtype=int32)"))
+shift_right_logical = _bin(
+    shift_right_logical_p, "Elementwise ``x >> y`` on the unsigned bits, filling with zeros.",
+    _ex("shift_right_logical(tnp.array([-8, 8]), tnp.array([1, 1]))",
+        "Array([2147483644,          4], dtype=int32)"))
+eq = _bin(eq_p, "Elementwise ``x == y`` (NaN equals nothing).", _ex(
+    "eq(tnp.array([1., tnp.nan]), tnp.array([1., tnp.nan]))",
+    "Array([ True, False], dtype=bool)"))
+ne = _bin(ne_p, "Elementwise ``x != y``.", _ex(
+    "ne(tnp.array([1, 2]), tnp.array([1, 3]))", "Array([False,  True], dtype=bool)"))
+lt = _bin(lt_p, "Elementwise ``x < y``.", _ex(
+    "lt(tnp.array([1, 2, 3]), tnp.array([2, 2, 2]))", "Array([ True, False, False], dtype=bool)"))
+le = _bin(le_p, "Elementwise ``x <= y``.", _ex(
+    "le(tnp.array([1, 2, 3]), tnp.array([2, 2, 2]))", "Array([ True,  True, False], dtype=bool)"))
+gt = _bin(gt_p, "Elementwise ``x > y``.", _ex(
+    "gt(tnp.array([1, 2, 3]), tnp.array([2, 2, 2]))", "Array([False, False,  True], dtype=bool)"))
+ge = _bin(ge_p, "Elementwise ``x >= y``.", _ex(
+    "ge(tnp.array([1, 2, 3]), tnp.array([2, 2, 2]))", "Array([False,  True,  True], dtype=bool)"))
 
 for _p in (nextafter_p, and_p, or_p, xor_p, shift_left_p, shift_right_arithmetic_p,
            shift_right_logical_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, rem_p):
@@ -666,7 +991,16 @@ select_n_p = Primitive("select_n", weak=WEAK_ALL_BUT_FIRST)
 
 
 def select_n(which, *cases):
-    """``cases[which]`` elementwise; ``which`` is boolean (two cases) or int32."""
+    """``cases[which]`` elementwise; ``which`` is boolean (two cases) or int32.
+
+    Examples
+    --------
+    >>> lax.select_n(tnp.array([True, False]), tnp.array([1, 2]), tnp.array([10, 20]))
+    Array([10,  2], dtype=int32)
+    >>> lax.select_n(tnp.array([0, 2, 1]), tnp.array([1, 2, 3]), tnp.array([10, 20, 30]),
+    ...              tnp.array([100, 200, 300]))
+    Array([  1, 200,  30], dtype=int32)
+    """
     return select_n_p.bind(which, *cases)
 
 
@@ -716,6 +1050,18 @@ convert_element_type_p = Primitive("convert_element_type", weak=WEAK_PARAM)
 
 
 def convert_element_type(x, new_dtype, weak_type=False):
+    """Elementwise conversion to ``new_dtype``; float to int truncates towards zero.
+
+    A Python scalar becomes a 0-d array of ``new_dtype``; ``weak_type=True`` marks the result weakly
+    typed.
+
+    Examples
+    --------
+    >>> lax.convert_element_type(tnp.array([1.7, -1.7]), tnp.int32)
+    Array([ 1, -1], dtype=int32)
+    >>> lax.convert_element_type(tnp.array([1, 2]), tnp.float32)
+    Array([1., 2.], dtype=float32)
+    """
     new_dtype = dtypes.canonicalize(new_dtype)
     if isinstance(x, Array) and x.dtype == new_dtype and x.weak_type == weak_type:
         return x
@@ -757,6 +1103,15 @@ bitcast_convert_type_p = Primitive("bitcast_convert_type", weak=WEAK_NEVER)
 
 
 def bitcast_convert_type(x, new_dtype):
+    """Reinterpret the bits of ``x`` as ``new_dtype`` (of the same width).
+
+    Examples
+    --------
+    >>> lax.bitcast_convert_type(tnp.array([1.0, -2.0]), tnp.int32)
+    Array([ 1065353216, -1073741824], dtype=int32)
+    >>> lax.bitcast_convert_type(tnp.array([1065353216], dtype=tnp.int32), tnp.float32)
+    Array([1.], dtype=float32)
+    """
     return bitcast_convert_type_p.bind(x, new_dtype=np.dtype(new_dtype))
 
 

@@ -38,6 +38,23 @@ gather_p = Primitive("gather", weak=WEAK_FIRST)
 
 
 def gather(x, indices, *, dims, mode="clip"):
+    """Index the axes ``dims`` of ``x`` with the index vectors in the last axis of ``indices``.
+
+    A simpler interface than ``jax.lax.gather`` (no ``GatherDimensionNumbers``): the axes not in
+    ``dims`` are kept whole, and the result has shape
+    ``indices.shape[:-1] + [x.shape[d] for d not in dims]``. Out-of-bounds indices are clamped
+    (``mode="clip"``, JAX's default) or give 0 (``mode="fill"``).
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2, 3], [4, 5, 6]])
+    >>> lax.gather(x, tnp.array([[1], [0], [5]]), dims=(0,))  # rows 1, 0 and 5 (clamped to 1)
+    Array([[4, 5, 6],
+           [1, 2, 3],
+           [4, 5, 6]], dtype=int32)
+    >>> lax.gather(x, tnp.array([[0, 2], [1, 0]]), dims=(0, 1), mode="fill")
+    Array([3, 4], dtype=int32)
+    """
     return gather_p.bind(x, indices, dims=tuple(int(d) for d in dims), mode=mode)
 
 
@@ -99,6 +116,21 @@ scatter_p = Primitive("scatter", weak=WEAK_FIRST)
 
 
 def scatter(x, indices, updates, *, dims, mode="set"):
+    """Write ``updates`` into ``x`` at the positions ``gather`` with the same ``indices`` reads.
+
+    ``updates`` has the shape ``gather`` would return. ``mode`` is ``"set"``, ``"add"``, ``"mul"``,
+    ``"min"`` or ``"max"`` (how repeated and existing values combine); out-of-bounds updates are
+    dropped, as in JAX. A simpler interface than ``jax.lax.scatter`` (no
+    ``ScatterDimensionNumbers``).
+
+    Examples
+    --------
+    >>> x = tnp.zeros(4, dtype=tnp.int32)
+    >>> lax.scatter(x, tnp.array([[1], [3], [1]]), tnp.array([5, 6, 7]), dims=(0,), mode="add")
+    Array([ 0, 12,  0,  6], dtype=int32)
+    >>> lax.scatter(x, tnp.array([[1], [9]]), tnp.array([5, 6]), dims=(0,))  # 9 is dropped
+    Array([0, 5, 0, 0], dtype=int32)
+    """
     return scatter_p.bind(x, indices, updates, dims=tuple(int(d) for d in dims), mode=mode)
 
 
@@ -211,10 +243,30 @@ def cum_argbest(x, y, axis, reverse):
 sort_p = Primitive("sort", multiple_results=True)
 
 
-def sort(operands, dimension=-1, is_stable=True, num_keys=1):
-    """Sort ``operands`` (a sequence) along ``dimension`` by the first ``num_keys`` of them."""
-    operands = list(operands)
-    dimension = int(dimension) % operands[0].ndim
+def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+    """Sort along ``dimension``: one array, or a sequence of arrays sorted together by the
+    first ``num_keys`` of them (a tuple comes back), as ``jax.lax.sort``.
+
+    Examples
+    --------
+    >>> lax.sort(tnp.array([[3, 1], [0, 2]]), dimension=0)
+    Array([[0, 1],
+           [3, 2]], dtype=int32)
+    >>> keys, vals = lax.sort([tnp.array([2, 1, 2]), tnp.array([1, 2, 0])], num_keys=2)
+    >>> keys, vals
+    (Array([1, 2, 2], dtype=int32), Array([2, 0, 1], dtype=int32))
+    """
+    if isinstance(operand, (list, tuple)):
+        return tuple(_sort(list(operand), dimension, is_stable, num_keys))
+    return _sort([operand], dimension, is_stable, num_keys)[0]
+
+
+def _sort(operands, dimension=-1, is_stable=True, num_keys=1):
+    """``sort_p`` on a list of operands; returns a list."""
+    if not operands:
+        raise ShapeError("sort: needs at least one operand")
+    ndim = len(getattr(operands[0], "shape", ()))
+    dimension = int(dimension) % ndim if ndim else 0
     return sort_p.bind(*operands, dimension=dimension, is_stable=bool(is_stable),
                        num_keys=int(num_keys))
 

@@ -64,26 +64,71 @@ def _axes(axes):
 
 
 def reduce_sum(x, axes):
+    """Sum of ``x`` over the axes ``axes``.
+
+    Examples
+    --------
+    >>> x = tnp.array([[1, 2, 3], [4, 5, 6]])
+    >>> lax.reduce_sum(x, (0,))
+    Array([5, 7, 9], dtype=int32)
+    >>> lax.reduce_sum(x, (0, 1))
+    Array(21, dtype=int32)
+    """
     return reduce_sum_p.bind(x, axes=_axes(axes))
 
 
 def reduce_max(x, axes):
+    """Maximum of ``x`` over the axes ``axes``.
+
+    Examples
+    --------
+    >>> lax.reduce_max(tnp.array([[1, 5, 3], [4, 2, 6]]), (1,))
+    Array([5, 6], dtype=int32)
+    """
     return reduce_max_p.bind(x, axes=_axes(axes))
 
 
 def reduce_min(x, axes):
+    """Minimum of ``x`` over the axes ``axes``.
+
+    Examples
+    --------
+    >>> lax.reduce_min(tnp.array([[1, 5, 3], [4, 2, 6]]), (1,))
+    Array([1, 2], dtype=int32)
+    """
     return reduce_min_p.bind(x, axes=_axes(axes))
 
 
 def reduce_prod(x, axes):
+    """Product of ``x`` over the axes ``axes``.
+
+    Examples
+    --------
+    >>> lax.reduce_prod(tnp.array([[1, 2, 3], [4, 5, 6]]), (0,))
+    Array([ 4, 10, 18], dtype=int32)
+    """
     return reduce_prod_p.bind(x, axes=_axes(axes))
 
 
 def reduce_and(x, axes):
+    """Logical AND of a boolean ``x`` over the axes ``axes``.
+
+    Examples
+    --------
+    >>> lax.reduce_and(tnp.array([[True, False], [True, True]]), (1,))
+    Array([False,  True], dtype=bool)
+    """
     return reduce_and_p.bind(x, axes=_axes(axes))
 
 
 def reduce_or(x, axes):
+    """Logical OR of a boolean ``x`` over the axes ``axes``.
+
+    Examples
+    --------
+    >>> lax.reduce_or(tnp.array([[True, False], [False, False]]), (1,))
+    Array([ True, False], dtype=bool)
+    """
     return reduce_or_p.bind(x, axes=_axes(axes))
 
 
@@ -173,11 +218,29 @@ argmin_p = Primitive("argmin", weak=WEAK_NEVER)
 
 
 def argmax(x, axis: int, index_dtype=None):
+    """Index of the largest element along ``axis`` (the first one on ties).
+
+    ``index_dtype`` defaults to the default integer type (JAX requires it).
+
+    Examples
+    --------
+    >>> lax.argmax(tnp.array([[1, 3, 2], [5, 4, 5]]), 1, tnp.int32)
+    Array([1, 0], dtype=int32)
+    """
     return argmax_p.bind(x, axes=(int(axis),),
                          index_dtype=np.dtype(index_dtype or dtypes.default_int()))
 
 
 def argmin(x, axis: int, index_dtype=None):
+    """Index of the smallest element along ``axis`` (the first one on ties).
+
+    ``index_dtype`` defaults to the default integer type (JAX requires it).
+
+    Examples
+    --------
+    >>> lax.argmin(tnp.array([[1, 3, 2], [5, 4, 5]]), 0, tnp.int32)
+    Array([0, 0, 0], dtype=int32)
+    """
     return argmin_p.bind(x, axes=(int(axis),),
                          index_dtype=np.dtype(index_dtype or dtypes.default_int()))
 
@@ -217,18 +280,51 @@ for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p):
 
 
 def cumsum(x, axis: int = 0, reverse: bool = False):
+    """Cumulative sum along ``axis`` (from the end with ``reverse=True``).
+
+    Examples
+    --------
+    >>> lax.cumsum(tnp.array([1, 2, 3, 4]))
+    Array([ 1,  3,  6, 10], dtype=int32)
+    >>> lax.cumsum(tnp.array([1, 2, 3, 4]), reverse=True)
+    Array([10,  9,  7,  4], dtype=int32)
+    """
     return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
 
 def cumprod(x, axis: int = 0, reverse: bool = False):
+    """Cumulative product along ``axis`` (from the end with ``reverse=True``).
+
+    Examples
+    --------
+    >>> lax.cumprod(tnp.array([[1, 2, 3], [4, 5, 6]]), axis=1)
+    Array([[  1,   2,   6],
+           [  4,  20, 120]], dtype=int32)
+    """
     return cumprod_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
 
 def cummax(x, axis: int = 0, reverse: bool = False):
+    """Running maximum along ``axis`` (from the end with ``reverse=True``).
+
+    Examples
+    --------
+    >>> lax.cummax(tnp.array([1, 3, 2, 5, 4]))
+    Array([1, 3, 3, 5, 5], dtype=int32)
+    >>> lax.cummax(tnp.array([1, 3, 2, 5, 4]), reverse=True)
+    Array([5, 5, 5, 5, 4], dtype=int32)
+    """
     return cummax_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
 
 def cummin(x, axis: int = 0, reverse: bool = False):
+    """Running minimum along ``axis`` (from the end with ``reverse=True``).
+
+    Examples
+    --------
+    >>> lax.cummin(tnp.array([4, 5, 2, 3, 1]))
+    Array([4, 4, 2, 2, 1], dtype=int32)
+    """
     return cummin_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
 
@@ -314,6 +410,21 @@ dot_general_p = Primitive("dot_general", weak=1)
 
 
 def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    """General tensor contraction, as ``jax.lax.dot_general``.
+
+    ``dimension_numbers`` is ``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``. The
+    result's axes are the batch axes, then the free axes of ``lhs``, then those of ``rhs``.
+
+    Examples
+    --------
+    >>> a = tnp.arange(6.).reshape(2, 3)
+    >>> lax.dot_general(a, a, (((1,), (1,)), ((), ())))  # a @ a.T
+    Array([[ 5., 14.],
+           [14., 50.]], dtype=float32)
+    >>> b = tnp.ones((4, 2, 3))
+    >>> lax.dot_general(b, b, (((2,), (2,)), ((0,), (0,)))).shape  # batched over axis 0
+    (4, 2, 2)
+    """
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(int(a) for a in lc), tuple(int(a) for a in rc)),
           (tuple(int(a) for a in lb), tuple(int(a) for a in rb)))

@@ -36,10 +36,25 @@ iota_p = Primitive("iota", weak=WEAK_NEVER)
 
 
 def iota(dtype, size: int):
+    """``[0, 1, ..., size - 1]`` of ``dtype``.
+
+    Examples
+    --------
+    >>> lax.iota(tnp.int32, 4)
+    Array([0, 1, 2, 3], dtype=int32)
+    """
     return iota_p.bind(dtype=np.dtype(dtype), shape=(int(size),), dimension=0)
 
 
 def broadcasted_iota(dtype, shape, dimension: int):
+    """An array of ``shape`` whose values count along ``dimension``.
+
+    Examples
+    --------
+    >>> lax.broadcasted_iota(tnp.int32, (2, 3), 1)
+    Array([[0, 1, 2],
+           [0, 1, 2]], dtype=int32)
+    """
     return iota_p.bind(dtype=np.dtype(dtype), shape=tuple(int(s) for s in shape),
                        dimension=int(dimension))
 
@@ -58,6 +73,20 @@ broadcast_in_dim_p = Primitive("broadcast_in_dim", weak=WEAK_FIRST)
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):
+    """Broadcast ``x`` to ``shape``, axis ``i`` of ``x`` becoming ``broadcast_dimensions[i]``.
+
+    Each axis of ``x`` has size 1 or the size of the axis it maps to.
+
+    Examples
+    --------
+    >>> lax.broadcast_in_dim(tnp.array([1, 2]), (2, 3), (0,))
+    Array([[1, 1, 1],
+           [2, 2, 2]], dtype=int32)
+    >>> lax.broadcast_in_dim(tnp.array([1, 2]), (3, 2), (1,))
+    Array([[1, 2],
+           [1, 2],
+           [1, 2]], dtype=int32)
+    """
     shape = tuple(int(s) for s in shape)
     broadcast_dimensions = tuple(int(d) for d in broadcast_dimensions)
     if isinstance(x, Array) and x.shape == shape and broadcast_dimensions == tuple(range(len(shape))):
@@ -104,6 +133,16 @@ reshape_p = Primitive("reshape", weak=WEAK_FIRST)
 
 
 def reshape(x, new_sizes):
+    """``x`` with shape ``new_sizes`` (row-major order, same size).
+
+    Unlike ``jax.lax.reshape`` there is no ``dimensions`` argument; transpose first.
+
+    Examples
+    --------
+    >>> lax.reshape(tnp.arange(6), (2, 3))
+    Array([[0, 1, 2],
+           [3, 4, 5]], dtype=int32)
+    """
     new_sizes = tuple(int(s) for s in new_sizes)
     if isinstance(x, Array) and x.shape == new_sizes:
         return x
@@ -131,6 +170,17 @@ transpose_p = Primitive("transpose", weak=WEAK_FIRST)
 
 
 def transpose(x, permutation):
+    """Permute the axes of ``x``: axis ``i`` of the result is axis ``permutation[i]`` of ``x``.
+
+    Examples
+    --------
+    >>> lax.transpose(tnp.arange(6).reshape(2, 3), (1, 0))
+    Array([[0, 3],
+           [1, 4],
+           [2, 5]], dtype=int32)
+    >>> lax.transpose(tnp.zeros((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     permutation = tuple(int(p) for p in permutation)
     if permutation == tuple(range(len(permutation))):
         return x
@@ -158,6 +208,14 @@ rev_p = Primitive("rev", weak=WEAK_FIRST)
 
 
 def rev(x, dimensions):
+    """Reverse the order of elements along each axis in ``dimensions``.
+
+    Examples
+    --------
+    >>> lax.rev(tnp.arange(6).reshape(2, 3), (1,))
+    Array([[2, 1, 0],
+           [5, 4, 3]], dtype=int32)
+    """
     return rev_p.bind(x, dimensions=tuple(sorted(int(d) for d in dimensions)))
 
 
@@ -181,6 +239,16 @@ slice_p = Primitive("slice", weak=WEAK_FIRST)
 
 
 def slice(x, start_indices, limit_indices, strides=None):
+    """The static slice ``x[start:limit:stride]`` along every axis.
+
+    Examples
+    --------
+    >>> lax.slice(tnp.arange(10), (1,), (8,), (3,))
+    Array([1, 4, 7], dtype=int32)
+    >>> lax.slice(tnp.arange(12).reshape(3, 4), (0, 1), (2, 3))
+    Array([[1, 2],
+           [5, 6]], dtype=int32)
+    """
     start = tuple(int(s) for s in start_indices)
     limit = tuple(int(s) for s in limit_indices)
     strides = None if strides is None else tuple(int(s) for s in strides)
@@ -190,6 +258,15 @@ def slice(x, start_indices, limit_indices, strides=None):
 
 
 def slice_in_dim(x, start, limit, stride=1, axis=0):
+    """The static slice ``start:limit:stride`` along one axis ``axis``.
+
+    Examples
+    --------
+    >>> lax.slice_in_dim(tnp.arange(12).reshape(3, 4), 1, 4, stride=2, axis=1)
+    Array([[ 1,  3],
+           [ 5,  7],
+           [ 9, 11]], dtype=int32)
+    """
     s = [0] * x.ndim
     lim = list(x.shape)
     st = [1] * x.ndim
@@ -231,6 +308,17 @@ pad_p = Primitive("pad", weak=WEAK_FIRST)
 
 
 def pad(x, padding_value, padding_config):
+    """Pad ``x`` with ``padding_value``, by one ``(low, high, interior)`` per axis.
+
+    ``interior`` inserts that many values between neighbours; negative ``low``/``high`` crop.
+
+    Examples
+    --------
+    >>> lax.pad(tnp.array([1, 2, 3]), 0, [(1, 2, 1)])
+    Array([0, 1, 0, 2, 0, 3, 0, 0], dtype=int32)
+    >>> lax.pad(tnp.array([1., 2., 3.]), -1., [(-1, 1, 0)])
+    Array([ 2.,  3., -1.], dtype=float32)
+    """
     cfg = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     return pad_p.bind(x, padding_value, padding_config=cfg)
 
@@ -273,6 +361,15 @@ concatenate_p = Primitive("concatenate", weak=1)
 
 
 def concatenate(operands, dimension: int):
+    """Join ``operands`` (equal dtypes and shapes but along ``dimension``) along ``dimension``.
+
+    Examples
+    --------
+    >>> lax.concatenate([tnp.array([1, 2]), tnp.array([3])], 0)
+    Array([1, 2, 3], dtype=int32)
+    >>> lax.concatenate([tnp.zeros((2, 1)), tnp.ones((2, 3))], 1).shape
+    (2, 4)
+    """
     operands = list(operands)
     if len(operands) == 1:
         return operands[0]
@@ -323,7 +420,17 @@ dynamic_slice_p = Primitive("dynamic_slice", weak=WEAK_FIRST)
 
 
 def dynamic_slice(x, start_indices, slice_sizes):
-    """``x[s0:s0+n0, ...]`` with start indices clamped so the slice fits (as in XLA)."""
+    """``x[s0:s0+n0, ...]`` with start indices clamped so the slice fits (as in XLA).
+
+    Examples
+    --------
+    >>> x = tnp.arange(12).reshape(3, 4)
+    >>> lax.dynamic_slice(x, (1, 1), (2, 2))
+    Array([[ 5,  6],
+           [ 9, 10]], dtype=int32)
+    >>> lax.dynamic_slice(tnp.arange(10), (8,), (4,))  # start clamped to 6
+    Array([6, 7, 8, 9], dtype=int32)
+    """
     starts = [_index_scalar(s) for s in start_indices]
     return dynamic_slice_p.bind(x, *starts, slice_sizes=tuple(int(s) for s in slice_sizes))
 
@@ -370,6 +477,18 @@ dynamic_update_slice_p = Primitive("dynamic_update_slice", weak=WEAK_FIRST)
 
 
 def dynamic_update_slice(x, update, start_indices):
+    """``x`` with ``update`` written at ``start_indices`` (traced values allowed).
+
+    Start indices are clamped so that ``update`` fits, as in XLA.
+
+    Examples
+    --------
+    >>> x = tnp.zeros(5, dtype=tnp.int32)
+    >>> lax.dynamic_update_slice(x, tnp.array([7, 8]), (1,))
+    Array([0, 7, 8, 0, 0], dtype=int32)
+    >>> lax.dynamic_update_slice(x, tnp.array([7, 8]), (4,))  # start clamped to 3
+    Array([0, 0, 0, 7, 8], dtype=int32)
+    """
     starts = [_index_scalar(s) for s in start_indices]
     return dynamic_update_slice_p.bind(x, update, *starts)
 
@@ -406,6 +525,13 @@ def _dynamic_update_slice_vjp(ct, out, x, u, *starts):
 
 
 def expand_dims(x, dimensions):
+    """Insert axes of size 1 at the positions ``dimensions`` of the result.
+
+    Examples
+    --------
+    >>> lax.expand_dims(tnp.array([1, 2]), (0, 2)).shape
+    (1, 2, 1)
+    """
     shape = list(x.shape)
     for d in sorted(dimensions):
         shape.insert(d, 1)
@@ -413,6 +539,15 @@ def expand_dims(x, dimensions):
 
 
 def squeeze(x, dimensions):
+    """Remove the axes ``dimensions`` (each of size 1; negative values count from the end).
+
+    Examples
+    --------
+    >>> lax.squeeze(tnp.zeros((1, 3, 1)), (0, 2)).shape
+    (3,)
+    >>> lax.squeeze(tnp.array([[1, 2]]), (0,))
+    Array([1, 2], dtype=int32)
+    """
     dims = {d % x.ndim for d in dimensions}
     for d in dims:
         if x.shape[d] != 1:

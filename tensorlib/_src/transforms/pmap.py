@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from tensorlib._src import core
+from tensorlib._src import core, distributed
 from tensorlib._src.collectives import _spmd
 from tensorlib._src.config import config
 from tensorlib._src.core import Array, Tracer, get_aval
@@ -33,7 +33,7 @@ from tensorlib._src.transforms.batching import (
 from tensorlib._src.transforms.jit import compile_graph
 from tensorlib._src.transforms.staging import trace_to_graph
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
-from tensorlib.errors import ShapeError
+from tensorlib.errors import ConfigError, ShapeError
 
 _TIMEOUT_S = 300.0
 
@@ -146,12 +146,24 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
             ia = tuple(a for i, a in enumerate(ia) if i not in static)
         flat, in_tree = tree_flatten(list(dyn))
         flat = [x if isinstance(x, Array) else asarray(x) for x in flat]
+        multiprocess = distributed.process_count() > 1
         if any(isinstance(x, Tracer) for x in flat) or core.trace_depth():
+            if multiprocess:
+                raise ConfigError(
+                    "pmap: under another transformation (jit, grad, vmap) pmap runs as vmap "
+                    "inside this process, which cannot span the processes of a multi-process "
+                    "job; call pmap at the outside (jit and grad inside the pmapped function "
+                    "are fine)")
             return vmap(f_dyn, ia, out_axes, axis_name=name)(*dyn)
         axes = _broadcast_prefix(list(ia) if isinstance(ia, tuple) else ia, list(dyn), "in_axes")
         axes = [_canon_axis(a, get_aval(x).ndim, "in_axes") for a, x in zip(axes, flat)]
         size = _size(flat, axes)
-        devs = list(devices) if devices is not None else core.current_backend().devices()
+        if multiprocess:  # size is this process's share; the axis spans every process
+            devs = _job_devices(devices, size)
+            global_size = len(devs)
+        else:
+            devs = list(devices) if devices is not None else core.current_backend().devices()
+            global_size = size
         if size > len(devs):
             raise ShapeError(
                 f"pmap: the mapped axis has size {size} but only {len(devs)} devices are "
@@ -173,10 +185,16 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
                 box.append(t)
                 return [asarray(v) for v in o]
 
-            closed = trace_to_graph(flat_fun, shard_avals, axis_env=(name, size))
+            closed = trace_to_graph(flat_fun, shard_avals, axis_env=(name, global_size))
             backend = core.current_backend()
             spmd = getattr(backend, "compile_spmd", None)
-            exe = spmd(closed.graph, devs[:size]) if spmd is not None else None
+            exe = spmd(closed.graph, devs[:global_size]) if spmd is not None else None
+            if exe is None and multiprocess:
+                raise ConfigError(
+                    "pmap: a multi-process pmap runs as one XLA program over every process's "
+                    "devices, but this function has an equation without an XLA lowering or "
+                    "a bfloat16 input or output; tensorlib.make_graph(f)(x) shows the "
+                    "equations. Compute those parts outside the pmap")
             if exe is None:  # one copy of the program per device, on threads
                 exe = _Threaded(compile_graph(closed.graph, backend), name, size)
             entry = cache[key] = (exe, box[-1])
@@ -198,6 +216,39 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
 
     pmapped._cache = cache
     return pmapped
+
+
+def _job_devices(devices, size):
+    """The devices of a pmap that spans every process: each process's first ``size`` local
+    devices, grouped by process (replica ``i`` runs on the ``i``-th), or the ``devices``
+    given, of which exactly ``size`` must be this process's."""
+    distributed.check_live("pmap")
+    backend = core.current_backend()
+    if backend.name != "xla":
+        raise ConfigError(
+            f"pmap: this process is part of a multi-process job, which runs on the xla "
+            f"backend, but the current backend is {backend.name!r}; leave the default backend "
+            "(tensorlib.distributed.initialize makes it 'xla')")
+    if devices is not None:
+        devs = list(devices)
+        local = set(map(id, backend.local_devices()))
+        mine = sum(id(d) in local for d in devs)
+        if mine != size:
+            raise ShapeError(
+                f"pmap: devices= lists {mine} devices of process {distributed.process_index()} "
+                f"but its arguments have {size} slices; in a multi-process job each process "
+                "passes one slice per device of its own in the list")
+        return devs
+    devs = []
+    for p in range(distributed.process_count()):
+        local = backend.local_devices(p)
+        if size > len(local):
+            raise ShapeError(
+                f"pmap: the mapped axis has size {size} in each process but process {p} has "
+                f"only {len(local)} devices; in a multi-process job each process passes one "
+                "slice per local device (tensorlib.local_device_count()) or fewer")
+        devs.extend(local[:size])
+    return devs
 
 
 def _size(flat, axes):
