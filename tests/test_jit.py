@@ -220,9 +220,10 @@ def test_nonzero_with_static_size_is_stageable():
 
 
 def test_refused_config_value_leaves_the_old_one():
+    before = tl.config.backend
     with pytest.raises(tl.errors.ConfigError, match="unknown backend 'tpu'"):
         tl.config.update("backend", "tpu")
-    assert tl.config.backend == "numpy"
+    assert tl.config.backend == before
     assert float(tnp.ones(2).sum()) == 2.0
 
 
@@ -237,8 +238,9 @@ def test_missing_kernel_error_names_the_fix():
     try:
         def_shape(p)(lambda x: x)
         def_nondiff(p)
-        with pytest.raises(MissingKernelError, match=r"No numpy kernel for primitive "
-                                                     r"'kernel_less_test_op'.*register_impl"):
+        with pytest.raises(MissingKernelError, match=rf"No {tl.default_backend()} kernel for "
+                                                     r"primitive 'kernel_less_test_op'.*"
+                                                     r"register_impl"):
             p.bind(tnp.ones(2))
     finally:  # keep the registry walk of test_registry clean
         _core._registry.pop(p.name, None)

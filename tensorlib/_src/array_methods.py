@@ -28,8 +28,17 @@ def _to_numpy(self):
 
 
 def __array__(self, dtype=None, copy=None):
+    # NumPy 2 passes copy=True for np.array(x) and trusts us to honour it: the host value
+    # may be a read-only view of device memory (XLA) or of another array's buffer.
     a = np.asarray(_to_numpy(self))
-    return a if dtype is None else a.astype(dtype)
+    if dtype is not None and np.dtype(dtype) != a.dtype:
+        return a.astype(dtype)  # a fresh array
+    if copy:
+        return a.copy()
+    if a.flags.writeable:  # the array's own buffer: a read-only view keeps it immutable (JAX)
+        a = a.view()
+        a.flags.writeable = False
+    return a
 
 
 def __repr__(self):

@@ -20,6 +20,7 @@ from tensorlib._src.core import (
     Array,
     Primitive,
     current_backend,
+    get_aval,
 )
 from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
 from tensorlib.errors import DTypeError, ShapeError
@@ -785,9 +786,9 @@ def _bin(prim, summary, example):
         elif not isinstance(y, Array):
             y = _lift_scalar(y, x)
         if x.dtype != y.dtype:  # checked here: the eager fast path skips the shape rule
-            raise DTypeError(f"lax.{prim.name} requires arguments of one dtype, got "
-                             f"{x.dtype.name} and {y.dtype.name}; convert one with "
-                             "lax.convert_element_type, or use tensorlib.numpy (it promotes)")
+            from tensorlib._src.rules import shape_rules
+
+            shape_rules[prim](get_aval(x), get_aval(y))  # raises the rule's DTypeError
         return prim.bind(x, y)
 
     op.__name__ = prim.name
