@@ -94,6 +94,7 @@ API_MODULES = [
     ("tensorlib.tree", "Short pytree aliases (``tensorlib.tree.map`` ...)."),
     ("tensorlib.debug", "Debugging helpers."),
     ("tensorlib.errors", "Exception classes."),
+    ("tensorlib.distributed", "Multi-process jobs: pmap across processes and machines (XLA)."),
     ("tensorlib.example_libraries.stax", "A small neural-network library (as JAX's)."),
     ("tensorlib.example_libraries.optimizers", "First-order optimizers (as JAX's)."),
 ]

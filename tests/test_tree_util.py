@@ -77,6 +77,9 @@ class Pair:
         self.first = first
         self.second = second
 
+    def __repr__(self):  # test ids are reprs: no addresses (pytest-xdist needs stable ids)
+        return f"Pair({self.first!r}, {self.second!r})"
+
     def tree_flatten(self):
         return (self.first, self.second), None
 

@@ -195,6 +195,12 @@ def __dlpack_device__(self):
 
 
 def _device(self):
+    """The device holding the array's buffer (its first one for a pmap result); buffers
+    without a device (NumPy's) live on the backend's first device."""
+    buf = _concrete(self, "device")._buf
+    dev = getattr(buf, "device", None)
+    if dev is not None and not isinstance(dev, str) and hasattr(dev, "backend"):
+        return dev
     return self.backend.devices()[0]
 
 
