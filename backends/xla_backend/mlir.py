@@ -225,6 +225,31 @@ class Emitter:
     def isnan(self, x):
         return self.compare(x, x, "NE", "FLOAT")
 
+    def custom_call(self, target, args, outs, *, operand_layouts, result_layouts,
+                    aliases=(), config=""):
+        """A typed-FFI ``stablehlo.custom_call`` of ``target``, as JAX's ``ffi_lowering``
+        prints it: ``api_version = 1`` with an ``mhlo.backend_config`` *dictionary*
+        (``config``, e.g. ``"mode = 86 : ui8"``) is what XLA reads as typed FFI.
+
+        Layouts are minor-to-major dimension orders, one per operand/result; ``aliases`` are
+        (result, operand) pairs the handler may update in place. Returns the result Vs.
+        """
+        def layouts(ls):
+            return "[" + ", ".join(f"dense<{int_list(lo) if lo else ''}> : "
+                                   f"tensor<{len(lo)}xindex>" for lo in ls) + "]"
+
+        tup = len(outs) > 1
+        alias = ", ".join(
+            f"#stablehlo.output_operand_alias<output_tuple_indices = "
+            f"{int_list([r]) if tup else '[]'}, operand_index = {a}, "
+            f"operand_tuple_indices = []>" for r, a in aliases)
+        attrs = (f'api_version = 1 : i32, backend_config = "", call_target_name = "{target}", '
+                 f"has_side_effect = false, operand_layouts = {layouts(operand_layouts)}, "
+                 f"output_operand_aliases = [{alias}], "
+                 f"result_layouts = {layouts(result_layouts)}, "
+                 f"mhlo.backend_config = {{{config}}}")
+        return self.op("stablehlo.custom_call", args, outs, attrs)
+
     def reduce(self, xs, inits, axes, body):
         """Variadic ``stablehlo.reduce`` over ``axes``; body(em, accs, elems) -> values."""
         n = len(xs)

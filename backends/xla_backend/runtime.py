@@ -12,7 +12,11 @@ jaxlib 0.10.2 (``shared/notes/xla-client.md``):
   aval object. ``disassemble_into_single_device_arrays`` would import ``jax.core`` (0.4 s and
   JAX's global config) to build JAX avals: with handlers jax is never imported by us;
 - ``execute_sharded`` checks only byte sizes, so :class:`Executable` checks shapes and dtypes;
-- device -> host returns a read-only zero-copy view.
+- device -> host returns a read-only zero-copy view;
+- LU, QR, eigh and SVD lower to the LAPACK custom calls that ship in jaxlib
+  (``lapack_sgeqrf_ffi`` and friends, typed-FFI handlers): :class:`Runtime` registers them
+  with the CPU client as ``jax._src.lax.linalg`` does, and :func:`ensure_lapack` binds the
+  LAPACK routines (from SciPy) before an executable that calls them is built.
 
 The ``jaxlib`` array type has no ``shape``/``dtype`` unless JAX is imported (JAX grafts them
 on), so the backend wraps it (``XlaBuffer`` in ``__init__``) and this module passes avals
@@ -94,6 +98,47 @@ def _install_x64_state():
     # A later ``import jax`` replaces ours, which is fine: we pass enable_x64 explicitly.
     if sys.modules.get("jax") is None:
         _jax.jax_jit.set_enable_x64_state(_jax.config.Config("jax_enable_x64", True))
+
+
+# ---- LAPACK custom calls --------------------------------------------------------------------
+
+LAPACK_TARGET_PREFIX = "lapack_"
+_lapack_state = {"registered": False, "initialized": False}
+
+
+def _register_lapack_targets():
+    """Register jaxlib's LAPACK handlers (``jaxlib.lapack.registrations()``) with XLA's CPU
+    platform, as ``jax._src.lax.linalg.register_module_custom_calls`` does: typed-FFI targets
+    (``*_ffi``) with api_version 1, the legacy ones with 0. Registering costs ~0.1 ms.
+
+    With JAX also imported, both register the same handler objects under the same names,
+    which XLA accepts (checked in both orders).
+    """
+    if _lapack_state["registered"]:
+        return
+    from jaxlib import lapack
+
+    for name, fn, api_version in lapack.registrations()["cpu"]:
+        xc.register_custom_call_target(name, fn, platform="cpu", api_version=api_version)
+    _lapack_state["registered"] = True
+
+
+def ensure_lapack():
+    """Bind the LAPACK function pointers that jaxlib's handlers call (``_lapack.initialize``:
+    it imports ``scipy.linalg.cython_lapack``, ~0.3 s, so it runs on first need, not at
+    import). An uninitialized handler dereferences a null pointer: the process segfaults
+    (measured), so every path that builds an executable calls this first when needed."""
+    if not _lapack_state["initialized"]:
+        from jaxlib import lapack
+
+        lapack._lapack.initialize()
+        _lapack_state["initialized"] = True
+
+
+def _needs_lapack(code) -> bool:
+    # module text (str) or a serialized executable (bytes): both name their call targets
+    tag = LAPACK_TARGET_PREFIX if isinstance(code, str) else LAPACK_TARGET_PREFIX.encode()
+    return not _lapack_state["initialized"] and tag in code
 
 
 def num_cpu_devices() -> int:
@@ -196,6 +241,7 @@ class Runtime:
 
     def __init__(self, num_devices=None, distributed: Distributed | None = None):
         _install_x64_state()
+        _register_lapack_targets()
         n = num_devices or num_cpu_devices()
         if distributed is None:
             self.client = xc.make_cpu_client(num_devices=n)
@@ -251,6 +297,8 @@ class Runtime:
         return opts
 
     def compile(self, text: str, device, cheap: bool = False):
+        if _needs_lapack(text):
+            ensure_lapack()
         return self.client.compile_and_load(text, self._device_lists[device.id],
                                             self.compile_options(cheap, device))
 
@@ -259,6 +307,8 @@ class Runtime:
 
     def deserialize(self, blob: bytes, device, cheap: bool = False):
         """A serialized executable, loaded for ``device`` (whichever device it was built for)."""
+        if _needs_lapack(blob):
+            ensure_lapack()
         return self.client.deserialize_executable(blob, self._device_lists[device.id],
                                                   self.compile_options(cheap, device))
 
@@ -274,6 +324,8 @@ class Runtime:
         Recipe A of the notes: ``num_replicas`` is what makes XLA expect one argument list per
         device; collectives in the module then use replica groups and ``replica_id``.
         """
+        if _needs_lapack(text):
+            ensure_lapack()
         opts = xc.CompileOptions()
         opts.num_replicas = len(devices)
         opts.num_partitions = 1

@@ -270,7 +270,8 @@ def _std_basis(leaves):
 
 
 def jacfwd(fun, argnums=0, has_aux=False):
-    """Jacobian by forward mode, one JVP per input element; output shape ``out.shape + in.shape``.
+    """Jacobian by forward mode: the JVPs of every basis tangent at once, under ``vmap``;
+    output shape ``out.shape + in.shape``.
 
     Examples
     --------
@@ -284,33 +285,33 @@ def jacfwd(fun, argnums=0, has_aux=False):
     """
 
     def jac_f(*args):
-        import tensorlib.numpy as tnp
+        from tensorlib._src.transforms.batching import vmap
 
         single, nums = _argnums_tuple(argnums, len(args), "jacfwd")
         flat, tree, with_leaves = _split_args(args, nums)
         _check_differentiable_all("jacfwd", flat)
         total, basis = _std_basis(flat)
-        columns, out_tree, aux, outs0 = [], None, None, None
-        for k in range(total):
-            ts = []
-            for off, n, x in basis:
-                e = np.zeros(n, dtype=x.dtype)
-                if off <= k < off + n:
-                    e[k - off] = 1
-                ts.append(tnp.asarray(e.reshape(x.shape)))
 
-            def f_leaves(*leaves):
-                return fun(*with_leaves(list(leaves)))
+        def f_leaves(*leaves):
+            return fun(*with_leaves(list(leaves)))
 
-            res = jvp(f_leaves, flat, ts, has_aux=has_aux)
-            outs0, t = res[0], res[1]
-            aux = res[2] if has_aux else None
-            t_flat, out_tree = tree_flatten(t)
-            columns.append(t_flat)
-        out_leaves = tree_flatten(outs0)[0] if outs0 is not None else []
-        jac = _assemble(columns, out_leaves, basis, fwd=True)
-        res = _finish_jac(jac, out_tree, tree, single)
-        return (res, aux) if has_aux else res
+        if total == 0:  # no input elements: an empty Jacobian of the right shapes
+            res = jvp(f_leaves, flat, [_zeros_of(x) for x in flat], has_aux=has_aux)
+            out_leaves, out_tree = tree_flatten(res[0])
+            blocks = [[full(tuple(o.shape) + tuple(x.shape), 0, o.dtype) for x in flat]
+                      for o in out_leaves]
+        else:  # every basis tangent at once: one forward pass under vmap
+            def pushfwd(*ts):
+                return jvp(f_leaves, flat, list(ts), has_aux=has_aux)
+
+            axes = (None, 0, None) if has_aux else (None, 0)
+            res = vmap(pushfwd, out_axes=axes)(*_basis_stack(basis, total))
+            out_leaves, out_tree = tree_flatten(res[0])
+            touts = tree_flatten(res[1])[0]
+            blocks = [[_block_fwd(t, o, off, n, x) for off, n, x in basis]
+                      for t, o in zip(touts, out_leaves, strict=True)]
+        jac = _finish_jac(blocks, out_tree, tree, single)
+        return (jac, res[2]) if has_aux else jac
 
     return jac_f
 
@@ -322,31 +323,29 @@ def _check_differentiable_all(fname, flat):
                                          f"{x.aval.str_short()} (input leaf {i})")
 
 
-def _assemble(rows, out_leaves, basis, fwd):
-    """Stack per-basis-vector results into Jacobian blocks [out_leaf][in_leaf]."""
+def _basis_stack(basis, total):
+    """The rows of the identity of size ``total``, split per leaf: leaf ``x`` at ``off`` gets
+    an array of shape ``(total, *x.shape)`` (its dtype), row ``k`` the ``k``-th basis vector."""
     import tensorlib.numpy as tnp
 
-    blocks = []
-    if fwd:  # rows[k][o] = d out_o / d in_k (k flat over inputs)
-        for o, out in enumerate(out_leaves):
-            row = []
-            for off, n, x in basis:
-                cols = [rows[k][o] for k in range(off, off + n)]
-                st = tnp.stack(cols, axis=-1) if cols else tnp.zeros(out.shape + (0,), out.dtype)
-                row.append(reshape(st, tuple(out.shape) + tuple(x.shape)))
-            blocks.append(row)
-    else:  # rows[k][i] = d out_k / d in_i (k flat over outputs)
-        off_o = 0
-        for out in out_leaves:
-            n_o = int(np.prod(out.shape, dtype=np.int64))
-            row = []
-            for i, (off, n, x) in enumerate(basis):
-                rs = [rows[k][i] for k in range(off_o, off_o + n_o)]
-                st = tnp.stack(rs, axis=0) if rs else tnp.zeros((0,) + x.shape, x.dtype)
-                row.append(reshape(st, tuple(out.shape) + tuple(x.shape)))
-            blocks.append(row)
-            off_o += n_o
-    return blocks
+    out = []
+    for off, n, x in basis:
+        e = np.zeros((total, n), dtype=x.dtype)
+        e[np.arange(off, off + n), np.arange(n)] = 1
+        out.append(tnp.asarray(e.reshape((total,) + tuple(x.shape))))
+    return out
+
+
+def _block_fwd(t, out, off, n, x):
+    """d out / d x from the batched tangents ``t`` (basis index first): out.shape + x.shape."""
+    from tensorlib._src.transforms.batching import moveaxis_to
+
+    rows = t[off:off + n]  # (n, *out.shape)
+    return reshape(moveaxis_to(rows, 0, len(out.shape)), tuple(out.shape) + tuple(x.shape))
+
+
+def _zeros_of(x):
+    return full(tuple(x.shape), 0, x.dtype)
 
 
 def _finish_jac(blocks, out_tree, in_tree, single):
@@ -358,7 +357,8 @@ def _finish_jac(blocks, out_tree, in_tree, single):
 
 
 def jacrev(fun, argnums=0, has_aux=False):
-    """Jacobian by reverse mode: one forward pass, one backward pass per output element.
+    """Jacobian by reverse mode: one forward pass, then the pullback of every basis
+    cotangent at once, under ``vmap``.
 
     Examples
     --------
@@ -391,17 +391,18 @@ def jacrev(fun, argnums=0, has_aux=False):
             outs, pullback = vjp_flat(flat_fun, flat)
         out_tree = box[0]
         total, obasis = _std_basis(outs)
-        rows = []
-        for k in range(total):
-            cts = []
-            for off, n, o in obasis:
-                e = np.zeros(n, dtype=o.dtype)
-                if off <= k < off + n:
-                    e[k - off] = 1
-                cts.append(asarray_scalar(e.reshape(o.shape), o.dtype))
-            rows.append([instantiate(c, x) for c, x in zip(pullback(cts), flat)])
-        _, ibasis = _std_basis(flat)
-        jac = _assemble(rows, outs, ibasis, fwd=False)
+        if total == 0:
+            jac = [[full(tuple(o.shape) + tuple(x.shape), 0, x.dtype) for x in flat]
+                   for o in outs]
+        else:  # every basis cotangent at once: one backward pass under vmap
+            from tensorlib._src.transforms.batching import vmap
+
+            def pullback_all(*cts):
+                return [instantiate(c, x) for c, x in zip(pullback(list(cts)), flat)]
+
+            rows = vmap(pullback_all)(*_basis_stack(obasis, total))
+            jac = [[reshape(r[off:off + n], tuple(o.shape) + tuple(x.shape))
+                    for r, x in zip(rows, flat, strict=True)] for off, n, o in obasis]
         res = _finish_jac(jac, out_tree, tree, single)
         return (res, aux) if has_aux else res
 

@@ -104,9 +104,12 @@ def checked(name, got, ref, tol=1e-4):
 
 
 def ready(out):
-    """Wait for tensorlib results (the XLA backend dispatches asynchronously)."""
-    for a in out if isinstance(out, (list, tuple)) else [out]:
-        a.block_until_ready()
+    """Wait for tensorlib results, nested lists too (the XLA backend is asynchronous)."""
+    if isinstance(out, (list, tuple)):
+        for a in out:
+            ready(a)
+    else:
+        out.block_until_ready()
     return out
 
 
@@ -141,7 +144,7 @@ def part_a(quick, tl, tnp, torch, jax, jnp):
     ys_tl = [y_tl[i] for i in range(SUBSET)]
 
     def loop(g):
-        return [g(p_tl, xi, yi) for xi, yi in zip(xs_tl, ys_tl, strict=True)]
+        return ready([g(p_tl, xi, yi) for xi, yi in zip(xs_tl, ys_tl, strict=True)])
 
     scale = M.BATCH / SUBSET
     cases = {
