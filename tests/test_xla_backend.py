@@ -135,7 +135,8 @@ OPS = [
     ("einsum", lambda x, y: tnp.einsum("ij,jk->ik", x, y), [F, M]),
     ("einsum_batch", lambda x: tnp.einsum("ij,ij->i", x, x), [F]),
     ("outer", tnp.outer, [V, V]),
-    # linear algebra (cholesky/triangular solve lowered; qr/eigh/svd/lu run on the host)
+    # linear algebra (cholesky/triangular solve as StableHLO ops; lu/qr/eigh/svd as LAPACK
+    # custom calls, see the tests further down)
     ("cholesky", lambda m: tnp.linalg.cholesky(m @ m.T + 5 * tnp.eye(4)), [F.T.copy()]),
     ("solve", lambda m, b: tnp.linalg.solve(m @ m.T + 5 * tnp.eye(4), b), [F.T.copy(), V[:4]]),
     ("qr", lambda m: tnp.abs(tnp.linalg.qr(m)[1]), [M]),
@@ -157,11 +158,10 @@ def test_matches_numpy_backend(name, fn, args):
     _compare(_run("xla", fn, args), _run("numpy", fn, args), **tol)
 
 
-# Primitives without a StableHLO lowering, and why: LAPACK-backed factorizations and windowed
-# arg-reductions run on the host through the NumPy kernels; debug_print calls back into Python.
-# (Collectives lower to cross-replica ops inside pmap's replicated module only.)
-NOT_LOWERED = {"lu", "qr", "eigh", "svd", "reduce_window_argmax", "reduce_window_argmin",
-               "debug_print"}
+# Primitives without a StableHLO lowering, and why: windowed arg-reductions run on the host
+# through the NumPy kernels; debug_print calls back into Python. (Collectives lower to
+# cross-replica ops inside pmap's replicated module only.)
+NOT_LOWERED = {"reduce_window_argmax", "reduce_window_argmin", "debug_print"}
 
 
 def test_every_primitive_has_a_lowering_or_a_documented_fallback():
@@ -234,17 +234,173 @@ def test_jit_is_one_executable():
     assert "stablehlo.dot_general" in entry.exe.run.module.text
 
 
+def _max_pool_grad(v):
+    # the max-pool VJP finds each window's winner with reduce_window_argmax, which has no
+    # lowering: a host equation
+    pool = lambda a: tl.lax.reduce_window(a, -np.inf, tl.lax.max, (2, 2), (1, 1), "VALID")  # noqa: E731
+    return tl.grad(lambda a: tnp.sum(pool(a) ** 2))(v)
+
+
 def test_jit_with_host_equations_is_split():
     from tensorlib.backends.xla_backend import compiler
 
     def f(m):
-        q, r = tnp.linalg.qr(m)  # no lowering: runs on the host between two executables
-        return tnp.sum(tnp.abs(r)) * 2.0, tnp.exp(m)
+        return _max_pool_grad(m) * 2.0, tnp.exp(m)
 
     jf = tl.jit(f)
     _compare(_run("xla", jf, [M]), _run("numpy", f, [M]), rtol=1e-5, atol=1e-5)
     (entry,) = jf._cache.values()
     assert isinstance(entry.exe.run, compiler.SegmentedCall)
+    assert [kind for kind, _ in entry.exe.run.steps] == ["seg", "host", "seg"]
+
+
+# --------------------------------------------------------------------------------------------
+# LU, QR, eigh and SVD: LAPACK custom calls inside the executable
+
+
+def _lapack_ops():
+    from tensorlib._src.ops import linalg as la
+
+    # name -> (function of a batch of matrices, LAPACK routines it calls, square only)
+    return {
+        "lu": (la.lu, ["getrf"], False),
+        "qr": (lambda x: la.qr(x, full_matrices=True), ["geqrf", "orgqr"], False),
+        "qr_reduced": (lambda x: la.qr(x, full_matrices=False), ["geqrf", "orgqr"], False),
+        "eigh": (la.eigh, ["syevd"], True),
+        "eigh_upper_raw": (lambda x: la.eigh(x, lower=False, symmetrize_input=False),
+                           ["syevd"], True),
+        "svd": (lambda x: la.svd(x, full_matrices=True), ["gesdd"], False),
+        "svd_reduced": (lambda x: la.svd(x, full_matrices=False), ["gesdd"], False),
+        "svdvals": (lambda x: la.svd(x, compute_uv=False), ["gesdd"], False),
+    }
+
+
+_LAPACK_CASES = [(op, dt, shape) for op in _lapack_ops() for dt in ("float32", "float64")
+                 for shape in ((4, 4), (2, 5, 3), (3, 6))]
+_LAPACK_CASES += [(op, dt, (2, 5, 3)) for op in _lapack_ops() for dt in ("complex64", "complex128")]
+
+
+def _matrices(shape, dtype, square):
+    r = np.random.default_rng(7)
+    if square:
+        shape = shape[:-1] + (shape[-2],)
+    x = r.uniform(-1, 1, shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * r.uniform(-1, 1, shape)
+    return x.astype(dtype)
+
+
+def _same_up_to_phase(got, want, axis, tol):
+    """Columns (axis=-2 sums over rows) or rows of unit vectors equal up to sign/phase."""
+    overlap = np.abs(np.sum(np.conj(got) * want, axis=axis))
+    np.testing.assert_allclose(overlap, 1, atol=tol)
+
+
+def _check_lapack_results(op, x, got, want, tol):
+    got = [np.asarray(g) for g in got]
+    want = [np.asarray(w) for w in want]
+    assert [(g.shape, g.dtype) for g in got] == [(w.shape, w.dtype) for w in want]
+    close = dict(rtol=tol, atol=tol)
+    if op == "lu":
+        np.testing.assert_allclose(got[0], want[0], **close)
+        np.testing.assert_array_equal(got[1], want[1])  # pivots
+        np.testing.assert_array_equal(got[2], want[2])  # permutation
+    elif op.startswith("qr"):  # Householder QR on both sides: the same signs
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, **close)
+    elif op.startswith("eigh"):  # eigenvectors are defined up to sign (phase)
+        v, w = got
+        np.testing.assert_allclose(w, want[1], **close)
+        _same_up_to_phase(v, want[0], -2, tol)
+    else:
+        s = got[0]
+        np.testing.assert_allclose(s, want[0], **close)
+        if op == "svdvals":
+            return
+        u, vt = got[1], got[2]
+        k = s.shape[-1]
+        _same_up_to_phase(u[..., :k], want[1][..., :k], -2, tol)
+        _same_up_to_phase(vt[..., :k, :], want[2][..., :k, :], -1, tol)
+        rebuilt = (u[..., :k] * s[..., None, :].astype(u.dtype)) @ vt[..., :k, :]
+        np.testing.assert_allclose(rebuilt, x, **close)
+        # orthonormal columns of u and rows of vt (the full_matrices complements are any
+        # orthonormal basis, so only this is defined)
+        for gram in (np.conj(np.swapaxes(u, -1, -2)) @ u, vt @ np.conj(np.swapaxes(vt, -1, -2))):
+            np.testing.assert_allclose(gram, np.broadcast_to(np.eye(gram.shape[-1]), gram.shape),
+                                       atol=tol)
+
+
+@pytest.mark.parametrize("op,dtype,shape", _LAPACK_CASES,
+                         ids=[f"{o}-{d}-{'x'.join(map(str, s))}" for o, d, s in _LAPACK_CASES])
+def test_lapack_decompositions_run_inside_xla_and_match_numpy(op, dtype, shape, request):
+    from tensorlib.backends.xla_backend import compiler
+
+    if dtype in ("float64", "complex128"):
+        request.getfixturevalue("x64")
+    fn, routines, square = _lapack_ops()[op]
+    x = _matrices(shape, dtype, square)
+    tol = 1e-4 if dtype in ("float32", "complex64") else 1e-10
+    jf = tl.jit(fn)
+    fallbacks = compiler.STATS["host_fallbacks"]
+    eager, staged = _run("xla", fn, [x]), _run("xla", jf, [x])
+    assert compiler.STATS["host_fallbacks"] == fallbacks, "ran on the host"
+    (entry,) = jf._cache.values()
+    assert isinstance(entry.exe.run, compiler.GraphCall)
+    kind = {"float32": "s", "float64": "d", "complex64": "c", "complex128": "z"}[dtype]
+    for routine in routines:
+        if kind in "cz":
+            routine = {"orgqr": "ungqr", "syevd": "heevd"}.get(routine, routine)
+        assert f"lapack_{kind}{routine}_ffi" in entry.exe.run.module.text
+    want = _run("numpy", fn, [x])
+    _check_lapack_results(op, x, eager, want, tol)
+    _check_lapack_results(op, x, staged, want, tol)
+
+
+def test_failed_lapack_svd_gives_nans_as_jax():
+    from tensorlib._src.ops import linalg as la
+
+    x = np.eye(3, dtype=np.float32)
+    x[1, 1] = np.nan  # gesdd rejects it (info = -4); the NumPy kernel raises instead
+    with XLA("xla"):
+        outs = tl.jit(la.svd)(tnp.asarray(x))
+    assert all(np.isnan(np.asarray(o)).all() for o in outs)
+
+
+def test_lapack_lowerings_leave_other_dtypes_on_the_host():
+    from tensorlib.backends.xla_backend import lowering
+
+    from tensorlib._src.core import AbstractArray
+    from tensorlib._src.ops import linalg as la
+
+    for dt, ok in (("float16", False), ("bfloat16", False), ("float32", True),
+                   ("complex128", True)):
+        a = AbstractArray((3, 3), np.dtype(dt) if dt != "bfloat16" else tnp.bfloat16)
+        params = {"full_matrices": True}
+        assert lowering.can_lower(la.qr_p, params, [a, a, a]) is ok, dt
+
+
+def test_grad_through_lapack_decompositions_is_one_executable(x64):
+    from tensorlib.backends.xla_backend import compiler
+
+    from tensorlib._src.ops import linalg as la
+
+    def loss(x):
+        v, w = la.eigh(x @ x.T)
+        q, r = la.qr(x, full_matrices=False)
+        s = la.svd(x, compute_uv=False)[0]
+        lu = la.lu(x[:3])[0]
+        return (tnp.sum(w * tnp.arange(4.0)) + tnp.sum(v[:, -1] ** 2 * tnp.arange(4.0))
+                + tnp.sum(r * r) + tnp.sum(q[:, 0] * tnp.arange(4.0)) + tnp.sum(s ** 3)
+                + tnp.sum(lu * lu))
+
+    x = np.random.default_rng(3).uniform(-1, 1, (4, 3))
+    g = tl.jit(tl.grad(loss))
+    fallbacks = compiler.STATS["host_fallbacks"]
+    got = _run("xla", g, [x])
+    assert compiler.STATS["host_fallbacks"] == fallbacks
+    (entry,) = g._cache.values()
+    assert isinstance(entry.exe.run, compiler.GraphCall)
+    _compare(got, _run("numpy", g, [x]), rtol=1e-9, atol=1e-10)
 
 
 def test_vmap():
@@ -386,12 +542,14 @@ def test_library_never_imports_jax():
             "    print(repr(x), float(tl.jit(lambda v: tnp.sum(v * 2))(tnp.ones(3))))\n"
             "    p = tl.pmap(lambda v: tl.lax.psum(v, 'i'), axis_name='i')(tnp.ones((2, 3)))\n"
             "    print(p.tolist(), p + 1)\n"
+            "    q, r = tl.jit(tnp.linalg.qr)(tnp.eye(3) * 2.0)  # a LAPACK custom call\n"
+            "    print(float(tnp.abs(r).sum()), float(tnp.linalg.svd(tnp.eye(2))[1].sum()))\n"
             "assert 'jax' not in sys.modules, 'jax was imported'\n")
     env = dict(os.environ, TENSORLIB_NUM_CPU_DEVICES="2")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env=env, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "6.0" in r.stdout
+    assert "6.0" in r.stdout and "6.0 2.0" in r.stdout
 
 
 # --------------------------------------------------------------------------------------------
@@ -474,12 +632,31 @@ def test_pmap_data_parallel_sgd_matches_the_numpy_backend():
 
 
 def test_pmap_with_a_host_only_equation_runs_threaded():
+    m = np.stack([np.arange(9, dtype=np.float32).reshape(3, 3) * (k + 1) for k in range(4)])
+    f = lambda a: tl.lax.psum(_max_pool_grad(a), "i")  # noqa: E731
+    with XLA("xla"):
+        p = tl.pmap(f, axis_name="i")
+        r = p(tnp.asarray(m))
+        exe = next(iter(p._cache.values()))[0]
+    assert type(exe).__name__ == "_Threaded"  # reduce_window_argmax: host collectives
+    want = sum(np.asarray(_run("numpy", _max_pool_grad, [m[k]])) for k in range(4))
+    np.testing.assert_allclose(np.asarray(r)[0], want, rtol=1e-6)
+
+
+def test_pmap_of_a_lapack_decomposition_is_one_replicated_executable(monkeypatch):
+    from tensorlib.backends.xla_backend import spmd
+
+    from tensorlib._src.transforms import pmap as pm
+
+    threaded = []
+    monkeypatch.setattr(pm, "_run_spmd", lambda *a: threaded.append(a) or [])
     m = np.stack([np.eye(3, dtype=np.float32) * (k + 1) for k in range(4)])
     with XLA("xla"):
         p = tl.pmap(lambda a: tl.lax.psum(tnp.linalg.qr(a)[1], "i"), axis_name="i")
         r = p(tnp.asarray(m))
         exe = next(iter(p._cache.values()))[0]
-    assert type(exe).__name__ == "_Threaded"  # qr has no lowering: host collectives
+    assert isinstance(exe, spmd.SpmdCall) and "lapack_sgeqrf_ffi" in exe.text
+    assert not threaded, "the threaded executor ran"
     np.testing.assert_allclose(np.abs(np.asarray(r)[0]), np.eye(3) * 10, atol=1e-5)
 
 
@@ -530,3 +707,22 @@ def test_donation_never_consumes_a_shared_constant_and_is_a_hint_elsewhere():
 def test_donating_a_static_argument_is_an_error():
     with pytest.raises(ValueError, match="both static and donated"):
         tl.jit(lambda a, n: a * n, static_argnums=1, donate_argnums=1)
+
+
+def test_dlpack_both_ways_zero_copy_out_of_xla():
+    jnp = pytest.importorskip("jax.numpy")
+    with XLA("xla"):
+        x = tnp.arange(4.0) * 2
+        assert x.__dlpack_device__() == (1, 0)
+        n = np.from_dlpack(x)  # shares the device buffer (host memory on CPU)
+        np.testing.assert_array_equal(n, [0.0, 2.0, 4.0, 6.0])
+        assert n.ctypes.data == x._buf.array.unsafe_buffer_pointer()
+        np.testing.assert_array_equal(np.asarray(jnp.from_dlpack(x)), n)
+        src = np.arange(3, dtype=np.float32)
+        y = tnp.from_dlpack(src)  # into the backend: a copy, so later writes don't leak in
+        src[:] = -1
+        assert y.backend.name == "xla" and np.asarray(y).tolist() == [0.0, 1.0, 2.0]
+        z = tnp.from_dlpack(jnp.arange(3.0))
+        assert z.backend.name == "xla" and np.asarray(z).tolist() == [0.0, 1.0, 2.0]
+    w = tnp.arange(3.0)  # a NumPy-backend array: np.asarray is read-only, DLPack copies
+    assert np.from_dlpack(w).tolist() == [0.0, 1.0, 2.0]

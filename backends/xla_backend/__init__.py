@@ -105,6 +105,17 @@ class XlaBackend:
             return self.runtime.get(bits.array).view(_BF16)
         return self.runtime.get(buf.array)
 
+    def dlpack(self, buf):
+        """``Array.__dlpack__``: the device buffer itself (zero-copy), as JAX exports it; None
+        where DLPack cannot carry it (bfloat16) and the caller falls back to a host copy."""
+        if buf.dtype == _BF16:
+            return None
+        return self.runtime.dlpack(buf.array)  # a pmap result: its assembled value
+
+    def dlpack_device(self, buf):
+        """(kDLCPU, 0) for host devices, (kDLCUDA, device id) for GPUs."""
+        return (1, 0) if buf.device.platform == "cpu" else (2, buf.device.id)
+
     def full(self, shape, value, dtype):
         shape = tuple(shape)
         dtype = np.dtype(dtype)

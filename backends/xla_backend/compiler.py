@@ -8,8 +8,9 @@ restart -- loads them in ~1-3 ms instead of compiling for tens of milliseconds. 
 ``TENSORLIB_XLA_CACHE_DIR`` to move the cache (default ``~/.cache/tensorlib/xla``) or
 ``TENSORLIB_XLA_CACHE=0`` to turn it off.
 
-Primitives without a lowering for a signature (LU, QR, eigh, SVD, or a dtype XLA lacks) run on
-the host through the NumPy backend's kernel: documented fallback, correct but with two copies.
+Primitives without a lowering for a signature (the windowed arg-reductions, or a dtype XLA
+lacks) run on the host through the NumPy backend's kernel: documented fallback, correct but
+with two copies. (LU, QR, eigh and SVD lower to jaxlib's LAPACK custom calls.)
 
 jit: ``compile_graph`` lowers the whole graph to one module (constants hoisted into
 parameters). A graph with equations that cannot be lowered (host-only primitives,

@@ -10,7 +10,10 @@ loop over leading batch axes themselves. The post-processing around them is JAX'
 (``jax/_src/lax/linalg.py``, jax 0.10.2): 1-based pivots to 0-based ones and a row
 permutation, ``info != 0`` to NaN, Householder vectors to ``q``. The NumPy kernels use the
 same LAPACK routines (NumPy's ``qr``/``eigh``/``svd`` call geqrf+orgqr, syevd/heevd and
-gesdd), so the results agree with the NumPy backend to rounding, signs included in practice.
+gesdd), so the results agree with the NumPy backend to rounding; only the signs of float32
+eigenvectors were seen to differ (SciPy's and NumPy's LAPACK builds), and those are defined
+up to sign. One difference: a failed SVD (gesdd rejects NaN input) gives NaNs, as in JAX,
+where the NumPy kernel raises.
 Dtypes LAPACK lacks (f16, bf16; the primitives reject them today) stay on the host fallback
 through each rule's ``can_lower``.
 """

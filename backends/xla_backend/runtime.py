@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import sys
+import threading
 
 import numpy as np
 
@@ -104,6 +105,7 @@ def _install_x64_state():
 
 LAPACK_TARGET_PREFIX = "lapack_"
 _lapack_state = {"registered": False, "initialized": False}
+_lapack_lock = threading.Lock()
 
 
 def _register_lapack_targets():
@@ -128,11 +130,12 @@ def ensure_lapack():
     it imports ``scipy.linalg.cython_lapack``, ~0.3 s, so it runs on first need, not at
     import). An uninitialized handler dereferences a null pointer: the process segfaults
     (measured), so every path that builds an executable calls this first when needed."""
-    if not _lapack_state["initialized"]:
-        from jaxlib import lapack
+    with _lapack_lock:  # pmap's threaded executor compiles from several threads
+        if not _lapack_state["initialized"]:
+            from jaxlib import lapack
 
-        lapack._lapack.initialize()
-        _lapack_state["initialized"] = True
+            lapack._lapack.initialize()
+            _lapack_state["initialized"] = True
 
 
 def _needs_lapack(code) -> bool:
@@ -282,6 +285,12 @@ class Runtime:
     @staticmethod
     def block_all(arrs):
         _jax.batched_block_until_ready(list(arrs))
+
+    @staticmethod
+    def dlpack(arr):
+        """A DLPack capsule sharing ``arr``'s device memory (zero-copy), once it is computed."""
+        arr.block_until_ready()
+        return _jax.buffer_to_dlpack_managed_tensor(arr)
 
     # ---- compile ---------------------------------------------------------------------------
     @staticmethod

@@ -187,11 +187,25 @@ def __array_namespace__(self, api_version=None):
 
 
 def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-    return np.asarray(_to_numpy(self)).__dlpack__()
+    """A DLPack capsule of the array's memory: zero-copy where the backend can share its
+    buffer (``backend.dlpack``: XLA's device buffers), else of the host value (a copy when
+    that is a read-only view, which unversioned DLPack cannot mark)."""
+    c = _concrete(self, "__dlpack__")
+    share = getattr(c.backend, "dlpack", None)
+    if share is not None and not copy:
+        cap = share(c._buf)
+        if cap is not None:
+            return cap
+    a = np.asarray(c.to_numpy())
+    if copy or not a.flags.writeable:
+        a = a.copy()
+    return a.__dlpack__()
 
 
 def __dlpack_device__(self):
-    return (1, 0)
+    c = _concrete(self, "__dlpack_device__")
+    dev = getattr(c.backend, "dlpack_device", None)
+    return dev(c._buf) if dev is not None else (1, 0)  # kDLCPU
 
 
 def _device(self):
