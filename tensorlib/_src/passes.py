@@ -3,7 +3,9 @@ and the fusion grouping backends use to compile elementwise chains."""
 
 from __future__ import annotations
 
-from tensorlib._src.core import eval_primitive
+import numpy as np
+
+from tensorlib._src.core import Array, eval_primitive
 from tensorlib._src.ir import Eqn, Graph, Var
 
 # Primitives with effects (printing, callbacks): never folded, merged or removed.
@@ -22,6 +24,11 @@ def fold_constants(graph: Graph) -> Graph:
 
     A ``broadcast_in_dim`` of a constant stays in the graph (folding it would only materialize
     a stride-0 view), but its value is known, so equations that consume it can still fold.
+
+    Folding runs on the host, with the NumPy backend's kernels, whatever the graph's backend:
+    a compiling backend (XLA) would otherwise build one single-op executable per folded
+    equation at trace time (~40 ms each when its cache is cold). The folded constants are
+    uploaded with the graph's other constants.
     """
     const_of = dict(zip(map(id, graph.constvars), graph.consts))
     constvars, consts = list(graph.constvars), list(graph.consts)
@@ -34,7 +41,14 @@ def fold_constants(graph: Graph) -> Graph:
         if not foldable:
             eqns.append(e)
             continue
-        out = eval_primitive(e.prim, [known[id(v)] for v in e.inputs], e.params)
+        args = []
+        for v in e.inputs:
+            a = known[id(v)]
+            h = _on_host(a)
+            if h is not a:
+                known[id(v)] = h  # convert each constant once
+            args.append(h)
+        out = eval_primitive(e.prim, args, e.params)
         outs = out if e.prim.multiple_results else [out]
         if e.prim.name == "broadcast_in_dim":
             eqns.append(e)
@@ -46,6 +60,13 @@ def fold_constants(graph: Graph) -> Graph:
             consts.append(o)
     g = Graph(constvars, consts, graph.invars, eqns, graph.outvars)
     return _drop_unused_consts(g)
+
+
+def _on_host(c):
+    """``c`` as a NumPy-backend Array (itself when it already is one, or is not an Array)."""
+    if type(c) is not Array or type(c._buf) is np.ndarray:
+        return c
+    return Array(np.asarray(c.to_numpy()), c._weak)
 
 
 def _param_key(params):
