@@ -40,9 +40,7 @@ def _units(graph):
     min_size = fusion_settings()
     groups = []
     if min_size is not None and graph.eqns:
-        from tensorlib.backends import numba_fusion
-
-        from tensorlib.backends import blocked
+        from tensorlib.backends import blocked, numba_fusion
 
         def can_group(e):
             return numba_fusion.can_fuse(e) or blocked.can_block(e)

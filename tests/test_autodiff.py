@@ -15,7 +15,6 @@ from tensorlib.errors import NonDifferentiableError, ShapeError
 from tensorlib.test_util import check_grads
 
 
-
 def test_grad_scalar_and_higher_order():
     f = lambda x: x ** 3
     assert float(tl.grad(f)(2.0)) == pytest.approx(12.0)

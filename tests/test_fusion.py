@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from tensorlib.backends import numba_fusion
 
 import tensorlib as tl
 import tensorlib.numpy as tnp
 from tensorlib._src.passes import fusion_groups
-from tensorlib.backends import numba_fusion
 
 pytestmark = pytest.mark.skipif(tl.default_backend() != "numpy",
                                 reason="tests the NumPy backend's compiler")

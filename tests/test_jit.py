@@ -12,7 +12,6 @@ from tensorlib.errors import ConcretizationError, LeakedTracerError
 from tensorlib.test_util import check_grads
 
 
-
 def test_graph_prints_like_a_jaxpr():
     g = tl.make_graph(lambda x: tnp.log(x) / tnp.log(2.0))(tnp.float32(1.0))
     assert str(g) == ("{ lambda ; a:f32[]. let\n    b:f32[] = log a\n"
@@ -228,11 +227,10 @@ def test_refused_config_value_leaves_the_old_one():
 
 
 def test_missing_kernel_error_names_the_fix():
-    from tensorlib.errors import MissingKernelError
-    from tensorlib.extend import Primitive, def_nondiff, def_shape
-
     from tensorlib._src import core as _core
     from tensorlib._src import rules
+    from tensorlib.errors import MissingKernelError
+    from tensorlib.extend import Primitive, def_nondiff, def_shape
 
     p = Primitive("kernel_less_test_op")
     try:

@@ -4,7 +4,6 @@ agreement with jax.random (used only as an oracle), distribution sanity, autodif
 import math
 import subprocess
 import sys
-import time
 
 import ml_dtypes
 import numpy as np

@@ -563,9 +563,10 @@ def _pmap_stats():
 
 
 def test_pmap_is_one_replicated_executable_with_xla_collectives(monkeypatch):
-    from tensorlib._src.transforms import pmap as pm
     from tensorlib.backends.xla_backend import spmd
     from tensorlib.backends.xla_backend.buffers import ShardedXlaBuffer
+
+    from tensorlib._src.transforms import pmap as pm
 
     threaded = []
     monkeypatch.setattr(pm, "_run_spmd", lambda *a: threaded.append(a) or [])

@@ -96,7 +96,8 @@ class ShardedXlaBuffer(XlaBuffer):
     def host(self):
         rt = self.device.backend.runtime
         xla = [d.xla for d in self.devices]
-        return np.stack([rt.shard_to_numpy(self.stacked, i, xla, self.ndim - 1) for i in range(len(xla))])
+        return np.stack([rt.shard_to_numpy(self.stacked, i, xla, self.ndim - 1)
+                         for i in range(len(xla))])
 
     def __repr__(self):
         from tensorlib._src import dtypes

@@ -6,8 +6,15 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.core import Array, Tracer, current_backend
-from tensorlib._src.numpy import creation, indexing, products, reductions, shape_ops, ufuncs
-from tensorlib._src.numpy import sorting
+from tensorlib._src.numpy import (
+    creation,
+    indexing,
+    products,
+    reductions,
+    shape_ops,
+    sorting,
+    ufuncs,
+)
 from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.ops.elementwise import convert_element_type
 
@@ -20,7 +27,7 @@ def _concrete(self, what):
         from tensorlib._src.errors_util import concretization_error
 
         raise concretization_error(self, what)
-    return _concrete(v, what) if not type(v) is Array else v
+    return _concrete(v, what) if type(v) is not Array else v
 
 
 def _to_numpy(self):

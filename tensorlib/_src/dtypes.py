@@ -64,7 +64,7 @@ _UB_X64 = _upper_bounds(_LATTICE)
 _UB_X32 = _upper_bounds({**_LATTICE, uint32: [int32, uint64]})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _join(a, b, x64=True):
     ub = _UB_X64 if x64 else _UB_X32
     common = ub[a] & ub[b]

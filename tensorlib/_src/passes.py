@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src.core import Array, eval_primitive
-from tensorlib._src.ir import Eqn, Graph, Var
+from tensorlib._src.ir import Eqn, Graph
 
 # Primitives with effects (printing, callbacks): never folded, merged or removed.
 effectful: set = set()

@@ -245,7 +245,8 @@ def part_b(quick, tl, tnp, torch, jax, jnp):
         "numpy (by hand), 1 device": lambda: [
             a - np.float32(LR) * g for a, g in zip(params, M.numpy_step(params, x, y)[1],
                                                    strict=True)],
-        f"tensorlib pmap, {DEVICES} devices (inputs on devices)": lambda: ready(pm_tl(*args4_dev_tl)),
+        f"tensorlib pmap, {DEVICES} devices (inputs on devices)":
+            lambda: ready(pm_tl(*args4_dev_tl)),
         f"tensorlib pmap, {DEVICES} devices (host inputs)": lambda: ready(pm_tl(*args4_tl)),
         "tensorlib pmap, 1 device": lambda: ready(pm_tl(*args1_tl)),
         f"tensorlib pmap, {DEVICES} devices, no pmean (*)": lambda: ready(pm_tl_nop(*args4_tl)),

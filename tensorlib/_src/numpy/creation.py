@@ -282,7 +282,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     from tensorlib._src.numpy.ufuncs import log10, power
 
-    lo, hi = log10(asarray(start, dtypes.default_float())), log10(asarray(stop, dtypes.default_float()))
+    fdt = dtypes.default_float()
+    lo, hi = log10(asarray(start, fdt)), log10(asarray(stop, fdt))
     out = power(asarray(10.0), linspace(lo, hi, num, endpoint, axis=axis))
     return out.astype(dtype) if dtype is not None else out
 

@@ -15,6 +15,7 @@ import operator
 from typing import NamedTuple
 
 import numpy as np
+
 from tensorlib._src import dtypes
 from tensorlib._src.core import Array
 from tensorlib._src.numpy import indexing as _indexing

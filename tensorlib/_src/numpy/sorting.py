@@ -9,10 +9,10 @@ import numpy as np
 from tensorlib._src import dtypes
 from tensorlib._src.core import concrete_or_none
 from tensorlib._src.numpy.promotion import asarray, canonicalize_axis, promote_dtypes
-from tensorlib._src.ops import index as ix
-from tensorlib._src.ops import shape as sh
-from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import elementwise as ew
+from tensorlib._src.ops import index as ix
+from tensorlib._src.ops import reduce as rd
+from tensorlib._src.ops import shape as sh
 
 
 def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):

@@ -89,7 +89,8 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
     """
     shape = tuple(int(s) for s in shape)
     broadcast_dimensions = tuple(int(d) for d in broadcast_dimensions)
-    if isinstance(x, Array) and x.shape == shape and broadcast_dimensions == tuple(range(len(shape))):
+    identity = broadcast_dimensions == tuple(range(len(shape)))
+    if isinstance(x, Array) and x.shape == shape and identity:
         return x
     return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
 
