@@ -147,8 +147,9 @@ def train(args):
             loss_sum += float(loss) * xb.shape[0]
             correct += int(n_correct)
             bar.update(1)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.4f}",
-                            test_acc=f"{test_acc:.3f}", refresh=False)
+            shown = f"{test_acc:.3f}" if test_acc == test_acc else "-"  # none before epoch 1
+            bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.4f}", test_acc=shown,
+                            refresh=False)
         test_acc = accuracy(get_params(opt_state), x_test, y_test)
         epoch_times.append(time.perf_counter() - start)
         bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / n_train:.4f}",
