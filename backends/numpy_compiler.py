@@ -46,6 +46,12 @@ def _units(graph):
             return numba_fusion.can_fuse(e) or blocked.can_block(e)
 
         groups = fusion_groups(graph, can_group, min_ops=2, min_size=min_size)
+    return units_of(graph, groups)
+
+
+def units_of(graph, groups):
+    """The equations in order, each fusion group in place of its run (shared with the CuPy
+    compiler): ``(kind, eqn_or_group, inputs, outputs)``."""
     at_end = {g.eqn_indices[-1]: g for g in groups}
     member = {k for g in groups for k in g.eqn_indices}
     units = []
@@ -56,6 +62,60 @@ def _units(graph):
         elif k not in member:
             units.append(("eqn", e, e.inputs, e.outputs))
     return units
+
+
+def plan(graph, units, group_kernel, kernel_of):
+    """``(slot, steps)``: every value gets a slot of the run-time buffer list (constants,
+    then inputs, then the rest), and each unit becomes a step that also names the slots to
+    release after it (their last use). ``group_kernel(group)`` and ``kernel_of(prim, n_in)``
+    are the backend's; shared with the CuPy compiler."""
+    slot = {}
+    for v in list(graph.constvars) + list(graph.invars):
+        slot[id(v)] = len(slot)
+    last_use = {}
+    for k, (_, _, ins, outs) in enumerate(units):
+        for v in ins:
+            last_use[id(v)] = k
+        for v in outs:
+            slot.setdefault(id(v), len(slot))
+    pinned = {id(v) for v in list(graph.outvars) + list(graph.invars) + list(graph.constvars)}
+    steps = []
+    for k, (kind, obj, ins_v, outs_v) in enumerate(units):
+        ins = tuple(slot[id(v)] for v in ins_v)
+        outs = tuple(slot[id(v)] for v in outs_v)
+        free = tuple(slot[id(v)] for v in ins_v if last_use.get(id(v)) == k
+                     and id(v) not in pinned)
+        if kind == "group":
+            steps.append((2, group_kernel(obj), ins, outs, None, free, None))
+        elif obj.prim.impl is not None:
+            weak = tuple(v.aval.weak_type for v in obj.inputs)
+            steps.append((1, obj.prim, ins, outs, obj.params, free, weak))
+        else:
+            fn = kernel_of(obj.prim, len(ins))
+            steps.append((0, fn, ins, outs, obj.params, free, obj.prim.multiple_results))
+    return slot, steps
+
+
+def execute(steps, env):
+    """Run ``plan``'s steps over the buffer list ``env`` (slots filled in place)."""
+    for kind, fn, ins, outs, params, free, extra in steps:
+        if kind == 0:
+            r = fn(*[env[i] for i in ins], **params)
+            if extra:
+                for o, b in zip(outs, r):
+                    env[o] = b
+            else:
+                env[outs[0]] = r
+        elif kind == 2:
+            for o, b in zip(outs, fn(*[env[i] for i in ins])):
+                env[o] = b
+        else:
+            arrs = [Array(env[i], w) for i, w in zip(ins, extra)]
+            res = fn.impl(*arrs, **params)
+            for o, a in zip(outs, res if fn.multiple_results else (res,)):
+                env[o] = a._buf
+        for i in free:
+            env[i] = None
 
 
 def _group_kernel(group):
@@ -93,31 +153,8 @@ def _unfused(group):
 
 
 def compile_graph(graph):
-    slot = {}
-    for v in list(graph.constvars) + list(graph.invars):
-        slot[id(v)] = len(slot)
     units = _units(graph)
-    last_use = {}
-    for k, (_, _, ins, outs) in enumerate(units):
-        for v in ins:
-            last_use[id(v)] = k
-        for v in outs:
-            slot.setdefault(id(v), len(slot))
-    pinned = {id(v) for v in list(graph.outvars) + list(graph.invars) + list(graph.constvars)}
-    steps = []
-    for k, (kind, obj, ins_v, outs_v) in enumerate(units):
-        ins = tuple(slot[id(v)] for v in ins_v)
-        outs = tuple(slot[id(v)] for v in outs_v)
-        free = tuple(slot[id(v)] for v in ins_v if last_use.get(id(v)) == k
-                     and id(v) not in pinned)
-        if kind == "group":
-            steps.append((2, _group_kernel(obj), ins, outs, None, free, None))
-        elif obj.prim.impl is not None:
-            weak = tuple(v.aval.weak_type for v in obj.inputs)
-            steps.append((1, obj.prim, ins, outs, obj.params, free, weak))
-        else:
-            fn = _kernel(obj.prim, len(ins))
-            steps.append((0, fn, ins, outs, obj.params, free, obj.prim.multiple_results))
+    slot, steps = plan(graph, units, _group_kernel, _kernel)
     n_slots = len(slot)
     const_bufs = [c._buf for c in graph.consts]
     n_consts = len(const_bufs)
@@ -128,24 +165,7 @@ def compile_graph(graph):
         env = [None] * n_slots
         env[:n_consts] = const_bufs
         env[n_consts:n_consts + len(args)] = [a._buf for a in args]
-        for kind, fn, ins, outs, params, free, extra in steps:
-            if kind == 0:
-                r = fn(*[env[i] for i in ins], **params)
-                if extra:
-                    for o, b in zip(outs, r):
-                        env[o] = b
-                else:
-                    env[outs[0]] = r
-            elif kind == 2:
-                for o, b in zip(outs, fn(*[env[i] for i in ins])):
-                    env[o] = b
-            else:
-                arrs = [Array(env[i], w) for i, w in zip(ins, extra)]
-                res = fn.impl(*arrs, **params)
-                for o, a in zip(outs, res if fn.multiple_results else (res,)):
-                    env[o] = a._buf
-            for i in free:
-                env[i] = None
+        execute(steps, env)
         return [Array(env[s], w) for s, w in zip(out_slots, out_weak)]
 
     run.units = units

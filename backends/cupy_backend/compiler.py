@@ -15,6 +15,7 @@ import os
 import cupy
 import numpy as np
 from tensorlib.backends.cupy_backend import codegen
+from tensorlib.backends.numpy_compiler import execute, plan, units_of
 
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
@@ -58,50 +59,16 @@ def _units(graph):
     groups = []
     if os.environ.get("TENSORLIB_FUSION", "auto").strip().lower() != "never" and graph.eqns:
         groups = fusion_groups(graph, codegen.can_fuse, min_ops=2, min_size=1)
-    at_end = {g.eqn_indices[-1]: g for g in groups}
-    member = {k for g in groups for k in g.eqn_indices}
-    units = []
-    for k, e in enumerate(graph.eqns):
-        if k in at_end:
-            g = at_end[k]
-            units.append(("group", g, g.inputs, g.outputs))
-        elif k not in member:
-            units.append(("eqn", e, e.inputs, e.outputs))
-    return units
+    return units_of(graph, groups)
 
 
-def _steps(graph, units, slot):
-    last_use = {}
-    for k, (_, _, ins, outs) in enumerate(units):
-        for v in ins:
-            last_use[id(v)] = k
-        for v in outs:
-            slot.setdefault(id(v), len(slot))
-    pinned = {id(v) for v in list(graph.outvars) + list(graph.invars) + list(graph.constvars)}
-    steps = []
-    for k, (kind, obj, ins_v, outs_v) in enumerate(units):
-        ins = tuple(slot[id(v)] for v in ins_v)
-        outs = tuple(slot[id(v)] for v in outs_v)
-        free = tuple(slot[id(v)] for v in ins_v if last_use.get(id(v)) == k
-                     and id(v) not in pinned)
-        if kind == "group":
-            ks = codegen.generate(obj.eqns, obj.inputs, obj.outputs, obj.shape)
-            steps.append((2, FusedKernel(ks), ins, outs, None, free, None))
-        elif obj.prim.impl is not None:
-            weak = tuple(v.aval.weak_type for v in obj.inputs)
-            steps.append((1, obj.prim, ins, outs, obj.params, free, weak))
-        else:
-            fn = _kernel(obj.prim, len(ins))
-            steps.append((0, fn, ins, outs, obj.params, free, obj.prim.multiple_results))
-    return steps
+def _group_kernel(group):
+    return FusedKernel(codegen.generate(group.eqns, group.inputs, group.outputs, group.shape))
 
 
 def compile_graph(backend, graph):
-    slot = {}
-    for v in list(graph.constvars) + list(graph.invars):
-        slot[id(v)] = len(slot)
     units = _units(graph)
-    steps = _steps(graph, units, slot)
+    slot, steps = plan(graph, units, _group_kernel, _kernel)
     n_slots = len(slot)
     n_consts = len(graph.consts)
     consts_on = {}  # device id -> the constants uploaded there (once)
@@ -124,29 +91,9 @@ def compile_graph(backend, graph):
         env[:n_consts] = consts(dev)
         env[n_consts:n_consts + len(bufs)] = bufs
         with cupy.cuda.Device(dev):
-            _execute(steps, env)
+            execute(steps, env)
         return [Array(env[s], w) for s, w in zip(out_slots, out_weak, strict=True)]
 
     run.units = units
     return run
 
-
-def _execute(steps, env):
-    for kind, fn, ins, outs, params, free, extra in steps:
-        if kind == 0:
-            r = fn(*[env[i] for i in ins], **params)
-            if extra:
-                for o, b in zip(outs, r, strict=True):
-                    env[o] = b
-            else:
-                env[outs[0]] = r
-        elif kind == 2:
-            for o, b in zip(outs, fn(*[env[i] for i in ins]), strict=True):
-                env[o] = b
-        else:
-            arrs = [Array(env[i], w) for i, w in zip(ins, extra, strict=True)]
-            res = fn.impl(*arrs, **params)
-            for o, a in zip(outs, res if fn.multiple_results else (res,), strict=True):
-                env[o] = a._buf
-        for i in free:
-            env[i] = None
