@@ -35,6 +35,16 @@ def _make_arr(xp, ndarray):
     return arr
 
 
+def bind_xp(xp, fn):
+    """``fn(xp, *args, **params)`` as a kernel of ``(*args, **params)``: the array module is
+    bound at registration, so a call costs nothing extra (numpy_linalg, numpy_conv)."""
+    def kernel(*args, **params):
+        return fn(xp, *args, **params)
+
+    kernel.__name__ = fn.__name__
+    return kernel
+
+
 def _errstate(xp):
     # NumPy warns on floating-point errors; CuPy has no such warnings (nor np.errstate)
     if xp is np:

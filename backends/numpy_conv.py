@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from tensorlib.backends.numpy_backend import bind_xp as _bind
 
 from tensorlib._src.dispatch import register_impl
 from tensorlib._src.ops import conv as cv
@@ -172,14 +173,6 @@ def _sliding_window_view(xp, x, extent):
     # CuPy has no sliding_window_view (only as_strided): the same strided view built by hand
     shape = tuple(n - e + 1 for n, e in zip(x.shape, extent, strict=False)) + tuple(extent)
     return xp.lib.stride_tricks.as_strided(x, shape, x.strides + x.strides)
-
-
-def _bind(xp, fn):
-    def kernel(*args, **params):
-        return fn(xp, *args, **params)
-
-    kernel.__name__ = fn.__name__
-    return kernel
 
 
 def register_kernels(xp, ndarray, wrap=None):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+from tensorlib.backends.numpy_backend import bind_xp as _bind
 
 from tensorlib._src.dispatch import register_impl
 from tensorlib._src.ops import fft as fo
@@ -240,14 +241,6 @@ def _errstate(xp):
     if xp is np:
         return np.errstate(divide="ignore", invalid="ignore", over="ignore")
     return contextlib.nullcontext()
-
-
-def _bind(xp, fn):
-    def kernel(*args, **params):
-        return fn(xp, *args, **params)
-
-    kernel.__name__ = fn.__name__
-    return kernel
 
 
 def register_kernels(xp, ndarray, wrap=None):
