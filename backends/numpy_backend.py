@@ -118,7 +118,7 @@ def register_kernels(xp, ndarray, wrap=None):
     the operands' GPU with it). Called once per backend, at import: the kernels are closures,
     so the call-time cost is the array library's alone.
     """
-    from tensorlib.backends import numpy_conv, numpy_linalg
+    from tensorlib.backends import numpy_control, numpy_conv, numpy_linalg
 
     families = (_unary_kernels, _binary_kernels, _select_convert_kernels, _shape_kernels,
                 _reduce_kernels, _dot_kernels, _index_kernels)
@@ -127,6 +127,8 @@ def register_kernels(xp, ndarray, wrap=None):
             register_impl(prim, types, fn if wrap is None else wrap(prim, fn))
     numpy_linalg.register_kernels(xp, ndarray, wrap)
     numpy_conv.register_kernels(xp, ndarray, wrap)
+    for prim, types, fn in numpy_control.kernels(xp, ndarray):
+        register_impl(prim, types, fn if wrap is None else wrap(prim, fn))
 
 
 def _named(fn, prefix, name):

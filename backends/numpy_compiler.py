@@ -168,5 +168,14 @@ def compile_graph(graph):
         execute(steps, env)
         return [Array(env[s], w) for s, w in zip(out_slots, out_weak)]
 
+    def run_bufs(bufs):
+        # the loop kernels' entry (numpy_control): buffers in, buffers out, nothing wrapped
+        env = [None] * n_slots
+        env[:n_consts] = const_bufs
+        env[n_consts:n_consts + len(bufs)] = bufs
+        execute(steps, env)
+        return [env[s] for s in out_slots]
+
     run.units = units
+    run.bufs = run_bufs
     return run

@@ -216,12 +216,21 @@ def test_control_flow_grads(x64):
     check_grads(f, (tnp.array([0.3, 0.4]),), order=2)
 
 
-def test_while_loop_forward_mode_and_reverse_error():
+def test_while_loop_forward_and_reverse_mode():
+    """Reverse mode through while_loop is a tensorlib extension: eagerly, and under jit with
+    max_steps; staged without a bound it is an error that names max_steps."""
     f = lambda x: lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
     assert float(tl.jvp(f, (1.0,), (1.0,))[1]) == 16.0
-    with pytest.raises(TypeError, match="Reverse-mode differentiation does not work for "
-                                         "lax.while_loop.*scan"):
-        tl.grad(f)(1.0)
+    assert float(tl.grad(f)(1.0)) == 16.0
+    assert float(tl.grad(f)(3.0)) == 4.0
+    bounded = lambda x: lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x, max_steps=8)
+    assert float(tl.jit(tl.grad(bounded))(1.0)) == 16.0
+    assert float(bounded(1.0)) == 16.0
+    with pytest.raises(TypeError, match="while_loop: reverse-mode.*max_steps"):
+        tl.jit(tl.grad(f))(1.0)
+    from tensorlib._src.core import trace_depth
+
+    assert trace_depth() == 0
 
 
 def test_python_control_flow_under_grad():

@@ -134,21 +134,21 @@ def module_for_eqn(prim, in_avals, params, out_avals):
 
 def sub_graphs(params):
     """The graphs inside an equation's params (control flow, jit calls, custom rules)."""
-    from tensorlib._src.control_flow import GraphFn
+    from tensorlib._src.control.custom import GraphFn
+    from tensorlib._src.ir import Graph
     from tensorlib._src.transforms.jit import Executable
 
     out = []
     for v in params.values():
         for x in (v if isinstance(v, tuple) else (v,)):
-            if isinstance(x, GraphFn):
-                out.append(x.graph)
-            elif isinstance(x, Executable):
+            if isinstance(x, Graph):
+                out.append(x)
+            elif isinstance(x, (GraphFn, Executable)):
                 out.append(x.graph)
     return out
 
 
-_CALLABLE_PARAMS = {"cond": ("branches",), "while_loop": ("cond_fun", "body_fun"), "scan": ("f",),
-                    "custom_vjp_call": ("fun",), "custom_jvp_call": ("fun",),
+_CALLABLE_PARAMS = {"custom_vjp_call": ("fun",), "custom_jvp_call": ("fun",),
                     "jit_call": ("exe",)}
 
 
@@ -163,7 +163,7 @@ def can_lower(prim, params, avals=()) -> bool:
         return False
     names = _CALLABLE_PARAMS.get(prim.name)
     if names:
-        from tensorlib._src.control_flow import GraphFn
+        from tensorlib._src.control.custom import GraphFn
         from tensorlib._src.transforms.jit import Executable
 
         for n in names:

@@ -1,9 +1,10 @@
 """Lowerings of control flow (cond, while_loop, scan), jit calls and custom-derivative calls.
 
-Staged control flow carries its sub-functions as ``GraphFn`` params: a graph plus the rule
-mapping the equation's trailing operands (captured values) to the graph's extra inputs. A
+Control flow holds its bodies as graphs whose inputs are all explicit: ``cond`` becomes
+``stablehlo.case`` with a region per branch, ``while_loop`` and ``scan`` become
+``stablehlo.while`` with the body as a region (compiled once, whatever the trip count). A
 region reads values of the enclosing function directly (StableHLO allows implicit capture in
-``case`` and ``while`` regions), so captured values need not travel through the loop carry.
+``case`` and ``while`` regions), so loop-invariant inputs need not travel through the carry.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from tensorlib.backends.xla_backend.lowering import lower_graph, register
 
 from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient_p
-from tensorlib._src.control_flow import cond_p, scan_p, while_p
+from tensorlib._src.control import cond_p, scan_p, while_p
+from tensorlib._src.control.custom import GraphFn
 from tensorlib._src.transforms.ad import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.transforms.jit import jit_call_p
 
@@ -30,35 +32,39 @@ def _cond_lower(em, args, outs, *, branches):
     index, *ops = args
     n = len(branches)
     if n == 1:
-        return call_graphfn(em, branches[0], ops)
+        return lower_graph(em, branches[0], ops)
     # tensorlib clamps the index; stablehlo.case would run the last branch for negatives
     idx = em.convert(index, np.int32)
     idx = em.op1("stablehlo.clamp", [em.const(0, np.int32), idx, em.const(n - 1, np.int32)],
                  (), np.int32)
-    regions = [em.region([], lambda sub, _a, b=b: call_graphfn(sub, b, ops)) for b in branches]
+    regions = [em.region([], lambda sub, _a, b=b: lower_graph(sub, b, ops)) for b in branches]
     return em.op("stablehlo.case", [idx], [(a.shape, a.dtype) for a in outs], "", regions)
 
 
 @register(while_p)
-def _while_lower(em, args, outs, *, cond_fun, body_fun, n_caps):
-    n = len(args) - n_caps
-    carry, caps = list(args[:n]), list(args[n:])
-    types = [(v.shape, v.dtype) for v in carry]
-    cond = em.region(types, lambda sub, a: call_graphfn(sub, cond_fun, list(a) + caps))
-    body = em.region(types, lambda sub, a: call_graphfn(sub, body_fun, list(a) + caps))
+def _while_lower(em, args, outs, *, cond_graph, body_graph, cond_nconsts, body_nconsts,
+                 max_steps):
+    k = cond_nconsts + body_nconsts
+    cc, bc, carry = list(args[:cond_nconsts]), list(args[cond_nconsts:k]), list(args[k:])
     if not carry:
         return []
+    types = [(v.shape, v.dtype) for v in carry]
+    cond = em.region(types, lambda sub, a: lower_graph(sub, cond_graph, cc + list(a)))
+    body = em.region(types, lambda sub, a: lower_graph(sub, body_graph, bc + list(a)))
     return em.op("stablehlo.while", carry, types, "", [cond, body])
 
 
 @register(scan_p)
-def _scan_lower(em, args, outs, *, f, n_carry, n_xs, length, reverse, y_avals):
-    carry = list(args[:n_carry])
-    xs = list(args[n_carry:n_carry + n_xs])
-    caps = list(args[n_carry + n_xs:])
-    y_outs = outs[n_carry:]
+def _scan_lower(em, args, outs, *, graph, num_consts, num_carry, length, reverse, unroll):
+    nc, ncar = num_consts, num_carry
+    consts = list(args[:nc])
+    carry = list(args[nc:nc + ncar])
+    xs = list(args[nc + ncar:])
+    y_outs = outs[ncar:]
     if length == 0:
         return carry + [em.full(0, a.shape, a.dtype) for a in y_outs]
+    # unroll k steps into one iteration of the loop (when k divides the length)
+    k = unroll if 1 < unroll <= length and length % unroll == 0 else 1
     ys0 = [em.full(0, a.shape, a.dtype) for a in y_outs]
     i0 = em.const(0, np.int32)
     init = [i0] + carry + ys0
@@ -67,8 +73,7 @@ def _scan_lower(em, args, outs, *, f, n_carry, n_xs, length, reverse, y_avals):
     def cond(sub, a):
         return [sub.compare(a[0], sub.const(length, np.int32), "LT")]
 
-    def body(sub, a):
-        i, c, ys = a[0], a[1:1 + n_carry], a[1 + n_carry:]
+    def step(sub, i, c, ys):
         pos = sub.bin("stablehlo.subtract", sub.const(length - 1, np.int32), i) if reverse \
             else i
         zero = sub.const(0, np.int32)
@@ -78,16 +83,21 @@ def _scan_lower(em, args, outs, *, f, n_carry, n_xs, length, reverse, y_avals):
             sl = sub.op1("stablehlo.dynamic_slice", [x, *starts], (1,) + x.shape[1:], x.dtype,
                          f"slice_sizes = array<i64: {', '.join(map(str, (1,) + x.shape[1:]))}>")
             x_i.append(sub.reshape(sl, x.shape[1:]))
-        res = call_graphfn(sub, f, c + x_i + caps)
-        new_c, y = res[:n_carry], res[n_carry:]
+        res = lower_graph(sub, graph, consts + list(c) + x_i)
+        new_c, y = res[:ncar], res[ncar:]
         new_ys = []
         for buf, v in zip(ys, y, strict=True):
             upd = sub.reshape(v, (1,) + v.shape)
             starts = [pos] + [zero] * v.ndim
             new_ys.append(sub.op1("stablehlo.dynamic_update_slice", [buf, upd, *starts],
                                   buf.shape, buf.dtype))
-        nxt = sub.bin("stablehlo.add", i, sub.const(1, np.int32))
-        return [nxt] + list(new_c) + new_ys
+        return sub.bin("stablehlo.add", i, sub.const(1, np.int32)), list(new_c), new_ys
+
+    def body(sub, a):
+        i, c, ys = a[0], a[1:1 + ncar], a[1 + ncar:]
+        for _ in range(k):
+            i, c, ys = step(sub, i, c, ys)
+        return [i] + c + ys
 
     res = em.op("stablehlo.while", init, types, "", [em.region(types, cond),
                                                         em.region(types, body)])

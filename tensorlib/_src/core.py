@@ -83,15 +83,15 @@ class AbstractArray:
 
 _registry: dict[str, Primitive] = {}
 
-WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST, WEAK_PARAM, WEAK_ALL_BUT_FIRST = 0, 1, 2, 3, 4
+WEAK_NEVER, WEAK_ALL_INPUTS, WEAK_FIRST, WEAK_PARAM, WEAK_ALL_BUT_FIRST, WEAK_RULE = range(6)
 
 
 class Primitive:
     """A named operation with a rule table (shape, JVP, VJP, batching, impls, lowerings).
 
     ``weak`` says how the eager fast path sets the output's weak type without running the
-    shape rule: never weak, weak when every input is weak, as the first input, or as the
-    ``weak_type`` param says.
+    shape rule: never weak, weak when every input is weak, as the first input, as the
+    ``weak_type`` param says, or (``WEAK_RULE``: control flow) as the shape rule says.
     """
 
     __slots__ = ("name", "multiple_results", "weak", "impl", "_impl_cache", "__weakref__")
@@ -331,7 +331,13 @@ _sync_fast()
 
 def _finish(prim, args, params, out):
     if prim.multiple_results:
-        outs = [Array(o, False) for o in out]
+        if prim.weak == WEAK_RULE:
+            from tensorlib._src.rules import shape_rules
+
+            avals = shape_rules[prim](*[get_aval(a) for a in args], **params)
+            outs = [Array(o, a.weak_type) for o, a in zip(out, avals)]
+        else:
+            outs = [Array(o, False) for o in out]
         if config.check_rules:
             _check_rules(prim, args, params, outs)
         return outs

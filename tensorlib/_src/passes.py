@@ -13,6 +13,8 @@ effectful: set = set()
 # Primitives that must not be evaluated at trace time even on constants (control flow and
 # calls, whose bodies may have effects; random bits are fine to fold: they are pure).
 _NO_FOLD_MAX_ELEMENTS = 1 << 16
+# Primitives never evaluated at trace time (loops: their cost is not bounded by their size).
+no_fold: set = set()
 
 
 def simplify(graph: Graph) -> Graph:
@@ -35,7 +37,7 @@ def fold_constants(graph: Graph) -> Graph:
     known = dict(const_of)  # constants plus the values of kept broadcasts of constants
     eqns = []
     for e in graph.eqns:
-        foldable = (e.prim not in effectful and e.prim.impl is None
+        foldable = (e.prim not in effectful and e.prim.impl is None and e.prim not in no_fold
                     and all(id(v) in known for v in e.inputs)
                     and all(v.aval.size <= _NO_FOLD_MAX_ELEMENTS for v in e.outputs))
         if not foldable:

@@ -15,11 +15,14 @@ nondiff: set = set()
 # tape then keeps no reference to them, which saves memory in long chains.
 linear_vjp: set = set()
 vjp_wants_mask: set = set()
-lowerings: dict = {}
-# Higher-order primitives (control flow) that the tape and forward mode run by calling the
-# primitive's ``impl`` on their tracers, so the body's operations are recorded one by one.
-# The value is the tape's rule ``fn(trace, tracers, params)``; forward mode calls ``impl``.
-inline_rules: dict = {}  # backend name -> {primitive: lowering}
+lowerings: dict = {}  # backend name -> {primitive: lowering}
+# Calls whose graph the tape and forward mode evaluate on their tracers (jit calls, debug
+# print): ``fn(trace, tracers, params)``.
+inline_rules: dict = {}
+# Primitives whose reverse mode is split in two (control flow, checkpoint): the tape runs
+# ``fwd(primals, live, **params) -> (outs, residuals, bwd_params)`` instead of the primitive
+# and records the residuals; the VJP rule then gets ``(cts, None, *residuals, **bwd_params)``.
+vjp_fwd_rules: dict = {}
 
 
 def _register(table, prim, fn, kind):
@@ -52,6 +55,11 @@ def def_vjp(prim, *, linear=False, wants_mask=False):
             vjp_wants_mask.add(prim)
         return _register(vjp_rules, prim, fn, "VJP")
     return reg
+
+
+def def_vjp_fwd(prim):
+    """Register the forward half of a split VJP (see ``vjp_fwd_rules``)."""
+    return lambda fn: _register(vjp_fwd_rules, prim, fn, "VJP forward")
 
 
 def def_batch(prim):

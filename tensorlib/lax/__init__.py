@@ -115,7 +115,7 @@ from tensorlib._src.lax_extra import (
     top_k as top_k,
     reduce as reduce,
 )
-from tensorlib._src.control_flow import (
+from tensorlib._src.control import (
     cond as cond,
     fori_loop as fori_loop,
     map as map,

@@ -27,6 +27,7 @@ from tensorlib._src.rules import (
     jvp_rules,
     linear_vjp,
     nondiff,
+    vjp_fwd_rules,
     vjp_rules,
     vjp_wants_mask,
 )
@@ -94,7 +95,8 @@ class TapeTrace(Trace):
 
     def process(self, prim, args, params):
         """The hot path: unwrap this tape's tracers without wrapping constants first."""
-        if prim in inline_rules or prim is custom_vjp_call_p or prim is custom_jvp_call_p:
+        if (prim in inline_rules or prim in vjp_fwd_rules or prim is custom_vjp_call_p
+                or prim is custom_jvp_call_p):
             return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
         primals, in_vars, live, concrete = [], [], False, True
         for a in args:
@@ -145,31 +147,56 @@ class TapeTrace(Trace):
             return self._custom_vjp(tracers, primals, params)
         if prim is custom_jvp_call_p:
             return self._custom_jvp(tracers, primals, params)
+        fwd = vjp_fwd_rules.get(prim)
+        if fwd is not None:
+            return self._split(prim, fwd, tracers, primals, params)
         out = prim.bind(*primals, **params)
         in_vars = [t.var for t in tracers]
         if prim in nondiff or all(v is None for v in in_vars):
             return out
         return self._record(prim, primals, in_vars, params, out)
 
-    def _record_custom(self, tracers, outs, bwd):
+    def _split(self, prim, fwd, tracers, primals, params):
+        """A primitive with a split VJP: its forward half runs now and leaves residuals."""
+        in_vars = [t.var for t in tracers]
+        live = [v is not None and dtypes.is_inexact(get_aval(p).dtype)
+                for v, p in zip(in_vars, primals)]
+        if not any(live):
+            return prim.bind(*primals, **params)
+        outs, residuals, bwd_params = fwd(primals, live, **params)
+        in_vars = [v if lv else None for v, lv in zip(in_vars, live)]
+        out_vars = [Var() if dtypes.is_inexact(get_aval(o).dtype) else None for o in outs]
+        self.payload.append(Eqn(prim, in_vars, bwd_params, out_vars, list(residuals), None))
+        return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
+
+    def _record_custom(self, tracers, outs, bwd, residuals):
+        """Record a custom rule; ``bwd(residuals, cts)``. The residuals are kept as the
+        equation's ``in_vals``, where a staged tape's reader can find and replace them."""
         in_vars = [t.var for t in tracers]
         if all(v is None for v in in_vars):
             return outs
         out_vars = [Var() for _ in outs]
         self.payload.append(
-            Eqn(custom_vjp_call_p, in_vars, {"bwd": bwd}, out_vars, None, None))
+            Eqn(custom_vjp_call_p, in_vars, {"bwd": bwd}, out_vars, list(residuals), None))
         return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
 
     def _custom_vjp(self, tracers, primals, params):
+        from tensorlib._src.tree_util import tree_flatten, tree_unflatten
+
         outs, res = params["fwd"](*primals)
-        bwd = params["bwd"]
-        return self._record_custom(tracers, list(outs), lambda cts: bwd(res, cts))
+        res_leaves, res_tree = tree_flatten(res)
+        user_bwd = params["bwd"]
+
+        def bwd(leaves, cts):
+            return user_bwd(tree_unflatten(res_tree, list(leaves)), cts)
+
+        return self._record_custom(tracers, list(outs), bwd, res_leaves)
 
     def _custom_jvp(self, tracers, primals, params):
         outs = params["fun"](*primals)
         jvp_fn = params["jvp"]
 
-        def bwd(cts):
+        def bwd(primals, cts):
             # The tangent map t -> jvp(primals, t) is linear: the tape transposes it.
             zeros = [zeros_like(p) if dtypes.is_inexact(p.dtype) else None for p in primals]
 
@@ -183,7 +210,7 @@ class TapeTrace(Trace):
             ct_live = iter(pullback(cts))
             return [None if z is None else next(ct_live) for z in zeros]
 
-        return self._record_custom(tracers, list(outs), bwd)
+        return self._record_custom(tracers, list(outs), bwd, primals)
 
 
 def backward_pass(tape, seeds):
@@ -215,7 +242,7 @@ def _apply_vjp(eqn, cts):
     if prim is custom_vjp_call_p:
         if any(c is None for c in cts):
             cts = [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)]
-        return eqn.params["bwd"](cts)
+        return eqn.params["bwd"](eqn.in_vals, cts)
     rule = vjp_rules.get(prim)
     if rule is None:
         raise MissingRuleError("VJP", prim)

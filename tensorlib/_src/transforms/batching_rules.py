@@ -312,7 +312,7 @@ def _current_batch_trace(info):
 
 
 def _register_higher_order():
-    from tensorlib._src import api, control_flow, debug
+    from tensorlib._src import api, debug
     from tensorlib._src.transforms import ad, jit
 
     def_elementwise_batch(api.stop_gradient_p)
@@ -320,113 +320,12 @@ def _register_higher_order():
     _inline_batch(ad.custom_jvp_call_p, lambda *a, fun, jvp: fun(*a))
     _inline_batch(jit.jit_call_p, lambda *a, exe, name: _eval_exe_graph(exe, a))
     _inline_batch(debug.debug_print_p)
-    batch_rules[control_flow.cond_p] = _cond_batch
-    batch_rules[control_flow.while_p] = _while_batch
-    batch_rules[control_flow.scan_p] = _scan_batch
 
 
 def _eval_exe_graph(exe, args):
     from tensorlib._src.ir import eval_graph
 
     return eval_graph(exe.graph, exe.graph.consts, list(args))
-
-
-def _cond_batch(info, vals, bdims, *, branches):
-    from tensorlib._src.transforms.batching import BatchTracer
-
-    trace = _current_batch_trace(info)
-    index, *ops = vals
-    tracers = [BatchTracer(trace, v, b) for v, b in zip(ops, bdims[1:])]
-    if bdims[0] is None:
-        from tensorlib._src import control_flow
-
-        outs = control_flow.cond_p.bind(
-            index, *tracers, branches=branches)
-        res = [trace.full_raise(o) for o in outs]
-        return [r.val for r in res], [r.bdim for r in res]
-    # a batched predicate: every branch runs, a select picks each lane's result
-    n = len(branches)
-    idx = ew.max(ew.min(bdim_at_front(index, bdims[0], info.size),
-                        ew.full((info.size,), n - 1, get_aval(index).dtype)),
-                 ew.full((info.size,), 0, get_aval(index).dtype))
-    branch_outs = []
-    for br in branches:
-        outs = [trace.full_raise(o) for o in br(*tracers)]
-        branch_outs.append([bdim_at_front(o.val, o.bdim, info.size) for o in outs])
-    res = []
-    for k in range(len(branch_outs[0])):
-        cases = [b[k] for b in branch_outs]
-        shape = get_aval(cases[0]).shape
-        which = sh.broadcast_in_dim(idx if n > 2 else ew.ne(idx, ew.full((info.size,), 0,
-                                                                         get_aval(idx).dtype)),
-                                    shape, (0,))
-        res.append(ew.select_n(which, *cases))
-    return res, [0] * len(res)
-
-
-def _while_batch(info, vals, bdims, *, cond_fun, body_fun, n_caps):
-    """Batched predicate: loop while any lane runs; finished lanes keep their carry."""
-    from tensorlib._src import control_flow
-    from tensorlib._src.transforms.batching import BatchTracer
-
-    trace = _current_batch_trace(info)
-    size = info.size
-    n = len(vals) - n_caps
-    carry = [bdim_at_front(v, b, size) for v, b in zip(vals[:n], bdims[:n])]
-    caps, cap_bdims = list(vals[n:]), list(bdims[n:])
-
-    def lanes(c):
-        return [BatchTracer(trace, v, 0) for v in c] + [
-            BatchTracer(trace, v, b) for v, b in zip(caps, cap_bdims)]
-
-    def pred(c):
-        (p,) = cond_fun(*lanes(c))
-        p = trace.full_raise(p)
-        return bdim_at_front(p.val, p.bdim, size)
-
-    def cond_b(*c):
-        return [rd.reduce_or(pred(c), (0,))]
-
-    def body_b(*c):
-        p = pred(c)
-        new = [trace.full_raise(o) for o in body_fun(*lanes(c))]
-        new = [bdim_at_front(o.val, o.bdim, size) for o in new]
-        out = []
-        for old, nw in zip(c, new):
-            which = sh.broadcast_in_dim(p, get_aval(old).shape, (0,))
-            out.append(ew.select_n(which, old, nw))
-        return out
-
-    outs = control_flow.while_p.bind(*carry, cond_fun=cond_b, body_fun=body_b, n_caps=0)
-    return list(outs), [0] * len(outs)
-
-
-def _scan_batch(info, vals, bdims, *, f, n_carry, n_xs, length, reverse, y_avals):
-    """Scan with every carry and xs batched (batch axis 1 for xs); the body is vmapped."""
-    from tensorlib._src import control_flow
-    from tensorlib._src.transforms.batching import BatchTracer
-
-    trace = _current_batch_trace(info)
-    size = info.size
-    carry = [bdim_at_front(v, b, size) for v, b in zip(vals[:n_carry], bdims[:n_carry])]
-    xs = [moveaxis_to(bdim_at_front(v, b, size), 0, 1)
-          for v, b in zip(vals[n_carry:n_carry + n_xs], bdims[n_carry:n_carry + n_xs])]
-    caps = list(vals[n_carry + n_xs:])
-    cap_bdims = list(bdims[n_carry + n_xs:])
-
-    def f_b(*args):
-        c, x = args[:n_carry], args[n_carry:]
-        tr = [BatchTracer(trace, v, 0) for v in list(c) + list(x)] + [
-            BatchTracer(trace, v, b) for v, b in zip(caps, cap_bdims)]
-        outs = [trace.full_raise(o) for o in f(*tr)]
-        return [bdim_at_front(o.val, o.bdim, size) for o in outs]
-
-    def y_avals_b():
-        return [a.update(shape=(size,) + tuple(a.shape)) for a in y_avals()]
-
-    outs = control_flow.scan_p.bind(*carry, *xs, f=f_b, n_carry=n_carry, n_xs=n_xs,
-                                    length=length, reverse=reverse, y_avals=y_avals_b)
-    return list(outs), [0] * n_carry + [1] * (len(outs) - n_carry)
 
 
 _register_higher_order()

@@ -68,8 +68,20 @@ jit_call_p.impl = _jit_call_impl
 
 
 def _jit_call_inline(trace, tracers, params):
-    g = params["exe"].graph
-    return eval_graph(g, g.consts, list(tracers))
+    exe = params["exe"]
+    g = exe.graph
+    return eval_graph(g, _consts_on(exe.backend, g.consts), list(tracers))
+
+
+def _consts_on(backend, consts):
+    """Graph constants folded on the host, moved to the executable's backend."""
+    types = getattr(backend, "buffer_types", None)
+    if types is None:
+        return consts
+    import numpy as np
+
+    return [c if type(c) is not Array or isinstance(c._buf, types)
+            else Array(backend.from_numpy(np.asarray(c.to_numpy())), c._weak) for c in consts]
 
 
 inline_rules[jit_call_p] = _jit_call_inline

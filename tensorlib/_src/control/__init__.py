@@ -1,0 +1,22 @@
+"""Structured control flow as higher-order primitives that hold closed graphs."""
+
+from tensorlib._src.control import custom as custom  # noqa: F401  (registers staging rules)
+from tensorlib._src.control.cond import cond as cond
+from tensorlib._src.control.cond import cond_p as cond_p
+from tensorlib._src.control.cond import switch as switch
+from tensorlib._src.control.graphs import ControlFlowError as ControlFlowError
+from tensorlib._src.control.loops import fori_loop as fori_loop
+from tensorlib._src.control.loops import while_loop as while_loop
+from tensorlib._src.control.loops import while_p as while_p
+from tensorlib._src.control.scan import map as map
+from tensorlib._src.control.scan import scan as scan
+from tensorlib._src.control.scan import scan_p as scan_p
+
+
+def _register_passes():
+    from tensorlib._src.passes import no_fold
+
+    no_fold.update((cond_p, scan_p, while_p))
+
+
+_register_passes()

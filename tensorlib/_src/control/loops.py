@@ -1,0 +1,325 @@
+"""``while_loop`` and ``fori_loop``: a primitive holding a condition graph and a body graph.
+
+The equation: inputs ``cond_consts, body_consts, init``; params ``cond_graph``,
+``body_graph``, ``cond_nconsts``, ``body_nconsts``, ``max_steps`` (None, or a bound on the
+trip count that the loop never exceeds).
+
+Reverse mode through ``while_loop`` is a tensorlib extension (JAX refuses it): the forward
+half learns an upper bound ``n`` on the trip count, then runs the loop as a masked ``scan`` of
+``n`` steps (a lane that is done keeps its carry) with ``scan``'s residuals, so the backward
+half is ``scan``'s reverse scan. The bound is concrete eagerly (also under ``vmap``: the
+slowest lane's count) or given as ``max_steps``; staged without ``max_steps`` (``jit`` around
+``grad``), the trip count is unknown when the program is built, and the error says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tensorlib._src import dtypes
+from tensorlib._src.control.graphs import (
+    ControlFlowError,
+    batch_fixed_point,
+    batch_graph,
+    call,
+    differentiable,
+    jvp_graph,
+    pad_invars,
+    stage,
+    tangent_aval,
+    trace_closed,
+    zeros,
+)
+from tensorlib._src.control.scan import _check_carry, _permute, scan, scan_vjp, scan_vjp_fwd
+from tensorlib._src.core import WEAK_RULE, AbstractArray, Array, Primitive, Tracer, concrete_or_none
+from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
+from tensorlib._src.tree_util import tree_flatten, tree_unflatten
+
+while_p = Primitive("while_loop", multiple_results=True, weak=WEAK_RULE)
+
+
+def while_loop(cond_fun, body_fun, init_val, *, max_steps=None):
+    """``while cond_fun(val): val = body_fun(val)``; the carry keeps its shapes and dtypes.
+
+    ``max_steps`` (a tensorlib extension) bounds the trip count: the loop stops after at most
+    that many steps, and reverse-mode differentiation works under ``jit`` too.
+
+    Examples
+    --------
+    >>> lax.while_loop(lambda x: x < 10, lambda x: 2 * x, 1)
+    Array(16, dtype=int32, weak_type=True)
+    >>> lax.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2), (0, tnp.array([1., 2.])))
+    (Array(5, dtype=int32, weak_type=True), Array([32., 64.], dtype=float32))
+    """
+    if max_steps is not None:
+        max_steps = int(max_steps)
+        if max_steps < 0:
+            raise ValueError(f"while_loop: max_steps must be >= 0, got {max_steps}")
+        _, val = _while(lambda s: (s[0] < max_steps) & cond_fun(s[1]),
+                        lambda s: (s[0] + 1, body_fun(s[1])),
+                        (asarray(0).astype(dtypes.int32), init_val), max_steps)
+        return val
+    return _while(cond_fun, body_fun, init_val, None)
+
+
+def _while(cond_fun, body_fun, init_val, bound):
+    flat, in_tree = tree_flatten(init_val)
+    flat = [asarray(x) for x in flat]
+    avals = [x.aval for x in flat]
+
+    def cond_flat(*leaves):
+        c = asarray(cond_fun(tree_unflatten(in_tree, list(leaves))))
+        if c.shape != () or c.dtype != dtypes.bool_:
+            raise ControlFlowError(f"while_loop: cond_fun must return a scalar boolean, got "
+                                   f"{c.aval.str_short()}; reduce it with .all() / .any() or "
+                                   "compare to get a bool")
+        return [c]
+
+    def body_flat(*leaves):
+        new, tree = tree_flatten(body_fun(tree_unflatten(in_tree, list(leaves))))
+        if tree != in_tree:
+            raise ControlFlowError(f"while_loop: body_fun changes the carry structure from "
+                                   f"{in_tree} to {tree}; return the same structure as init_val")
+        return new
+
+    body, b_consts = trace_closed(body_flat, avals, name="while body")
+    _check_carry("while_loop", "body_fun", init_val, avals, body.out_avals)
+    if any(a.weak_type and not b.weak_type for a, b in zip(avals, body.out_avals)):
+        from tensorlib._src.control.scan import _strong
+
+        avals = [a.update(weak_type=a.weak_type and b.weak_type)
+                 for a, b in zip(avals, body.out_avals)]
+        flat = [_strong(x) if not a.weak_type else x for x, a in zip(flat, avals)]
+        body, b_consts = trace_closed(body_flat, avals, name="while body")
+    cond, c_consts = trace_closed(cond_flat, avals, name="while cond")
+    outs = while_p.bind(*c_consts, *b_consts, *flat, cond_graph=cond, body_graph=body,
+                        cond_nconsts=len(c_consts), body_nconsts=len(b_consts),
+                        max_steps=bound)
+    return tree_unflatten(in_tree, list(outs))
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """``for i in range(lower, upper): val = body_fun(i, val)``.
+
+    With concrete bounds it is a ``scan`` (differentiable in reverse mode); otherwise a
+    ``while_loop``.
+
+    Examples
+    --------
+    >>> lax.fori_loop(0, 5, lambda i, acc: acc + i, tnp.int32(0))
+    Array(10, dtype=int32)
+    >>> lax.fori_loop(1, 4, lambda i, x: x * i, tnp.array([1, 2]))  # x * 1 * 2 * 3
+    Array([ 6, 12], dtype=int32)
+    """
+    lo = lower if isinstance(lower, int) else concrete_or_none(asarray(lower))
+    hi = upper if isinstance(upper, int) else concrete_or_none(asarray(upper))
+    if lo is not None and hi is not None:
+        lo_i, hi_i = int(np.asarray(_np(lo))), int(np.asarray(_np(hi)))
+        idx_dt = asarray(lower).dtype if isinstance(lower, Array) else dtypes.int32
+        n = max(hi_i - lo_i, 0)
+        from tensorlib._src.ops.shape import iota
+
+        idx = iota(idx_dt, n)
+        if lo_i:
+            idx = idx + lo_i
+        out, _ = scan(lambda val, i: (body_fun(i, val), None), init_val, idx, length=n)
+        return out
+
+    def c(state):
+        return state[0] < upper
+
+    def b(state):
+        i, v = state
+        return i + 1, body_fun(i, v)
+
+    return while_loop(c, b, (asarray(lower), init_val))[1]
+
+
+def _np(x):
+    return x.to_numpy() if isinstance(x, Array) else x
+
+
+# --------------------------------------------------------------------------------------------
+# rules
+
+
+@def_shape(while_p)
+def _while_shape(*avals, cond_graph, body_graph, cond_nconsts, body_nconsts, max_steps):
+    init = avals[cond_nconsts + body_nconsts:]
+    return [a.update(weak_type=a.weak_type and b.weak_type)
+            for a, b in zip(init, body_graph.out_avals)]
+
+
+def _split_args(args, cond_nconsts, body_nconsts):
+    k = cond_nconsts + body_nconsts
+    return list(args[:cond_nconsts]), list(args[cond_nconsts:k]), list(args[k:])
+
+
+@def_jvp(while_p)
+def _while_jvp(primals, tangents, *, cond_graph, body_graph, cond_nconsts, body_nconsts,
+               max_steps):
+    cc, bc, carry = _split_args(primals, cond_nconsts, body_nconsts)
+    _, tbc, tcarry = _split_args(tangents, cond_nconsts, body_nconsts)
+    nb, ncar = len(bc), len(carry)
+    b_avals = body_graph.in_avals
+    nz = [t is not None and differentiable(a) for t, a in zip(tbc + tcarry, b_avals)]
+    while True:
+        g, out_nz = jvp_graph(body_graph, nz, nz[nb:])
+        grow = [o and not i for o, i in zip(out_nz, nz[nb:])]
+        if not any(grow):
+            break
+        nz[nb:] = [i or o for i, o in zip(nz[nb:], out_nz)]
+    n = nb + ncar
+    t_pos = {i: n + k for k, i in enumerate(i for i in range(n) if nz[i])}
+    in_perm = (list(range(nb)) + [t_pos[i] for i in range(nb) if nz[i]]
+               + list(range(nb, n)) + [t_pos[i] for i in range(nb, n) if nz[i]])
+    g = _permute(g, in_perm, list(range(len(g.outvars))))
+    t_carry_avals = [tangent_aval(b_avals[i]) for i in range(nb, n) if nz[i]]
+    cg = pad_invars(cond_graph, t_carry_avals, len(cond_graph.invars))
+
+    def t_of(t, a):
+        return t if t is not None else zeros(tangent_aval(a))
+
+    t_b = [t_of(t, a) for t, a, z in zip(tbc, b_avals[:nb], nz[:nb]) if z]
+    t_c = [t_of(t, a) for t, a, z in zip(tcarry, b_avals[nb:], nz[nb:]) if z]
+    outs = while_p.bind(*cc, *bc, *t_b, *carry, *t_c, cond_graph=cg, body_graph=g,
+                        cond_nconsts=len(cc), body_nconsts=nb + len(t_b), max_steps=max_steps)
+    it = iter(outs[ncar:])
+    return list(outs[:ncar]), [next(it) if z else None for z in nz[nb:]]
+
+
+@def_batch(while_p)
+def _while_batch(info, vals, bdims, *, cond_graph, body_graph, cond_nconsts, body_nconsts,
+                 max_steps):
+    from tensorlib._src.ops import elementwise as ew
+    from tensorlib._src.ops.reduce import reduce_or
+    from tensorlib._src.ops.shape import broadcast_in_dim
+    from tensorlib._src.transforms.batching import bdim_at_front
+
+    size, name = info.size, info.axis_name
+    ncc, nb = cond_nconsts, body_nconsts
+    batched = [b is not None for b in bdims]
+    cc_b, bc_b, carry_b = _split_args(batched, ncc, nb)
+    while True:
+        n_in = nb + len(carry_b)
+        body_g, b_in, _ = batch_fixed_point(body_graph, bc_b + carry_b, (nb, n_in), size, name)
+        carry_b = b_in[nb:]
+        cond_g, pred_b = batch_graph(cond_graph, cc_b + carry_b, size, name, [False])
+        if pred_b[0] and not all(carry_b):
+            carry_b = [True] * len(carry_b)
+            continue
+        break
+    args = [bdim_at_front(v, b, size) if on else v
+            for v, b, on in zip(vals, bdims, cc_b + bc_b + carry_b)]
+    cc, bc, carry = _split_args(args, ncc, nb)
+    if not pred_b[0]:
+        outs = while_p.bind(*cc, *bc, *carry, cond_graph=cond_g, body_graph=body_g,
+                            cond_nconsts=ncc, body_nconsts=nb, max_steps=max_steps)
+        return list(outs), [0 if b else None for b in carry_b]
+    # a batched predicate: loop while any lane runs; a lane that is done keeps its carry
+    c_avals, b_avals = cond_g.in_avals, body_g.in_avals
+    n_car = len(carry)
+
+    def body(*a):
+        ccv, bcv, cv = a[:ncc], a[ncc:ncc + nb], a[ncc + nb:]
+        (p,) = call(cond_g, list(ccv) + list(cv))
+        new = call(body_g, list(bcv) + list(cv))
+        return [ew.select_n(broadcast_in_dim(p, tuple(o.shape), (0,)), o, nw)
+                for o, nw in zip(cv, new)]
+
+    def cond(*a):
+        (p,) = call(cond_g, a)
+        return [reduce_or(p, (0,))]
+
+    new_body = stage(body, c_avals[:ncc] + b_avals)
+    new_cond = stage(cond, c_avals)
+    outs = while_p.bind(*cc, *cc, *bc, *carry, cond_graph=new_cond, body_graph=new_body,
+                        cond_nconsts=ncc, body_nconsts=ncc + nb, max_steps=max_steps)
+    return list(outs), [0] * n_car
+
+
+# --------------------------------------------------------------------------------------------
+# reverse mode (a tensorlib extension): a masked scan of a bounded number of steps
+
+
+def _trip_bound(count):
+    """The largest value under ``count`` if it is concrete (also through vmap), else None."""
+    x = count
+    while isinstance(x, Tracer):
+        if hasattr(x, "primal"):
+            x = x.primal
+        elif hasattr(x, "val"):
+            x = x.val
+        else:
+            return None
+    if not isinstance(x, Array):
+        return None
+    v = np.asarray(x.to_numpy())
+    return int(v.max()) if v.size else 0
+
+
+def _counting(cond_graph, body_graph):
+    """The loop with a step counter as its last carry."""
+    i32 = AbstractArray((), dtypes.int32)
+    nb = len(body_graph.invars) - len(body_graph.outvars)
+
+    def body(*a):
+        bcv, cv, k = a[:nb], a[nb:-1], a[-1]
+        return list(call(body_graph, list(bcv) + list(cv))) + [k + 1]
+
+    return (pad_invars(cond_graph, [i32], len(cond_graph.invars)),
+            stage(body, body_graph.in_avals + [i32]))
+
+
+def while_vjp_fwd(primals, live, *, cond_graph, body_graph, cond_nconsts, body_nconsts,
+                  max_steps):
+    from tensorlib._src.ops import elementwise as ew
+    from tensorlib._src.ops.shape import broadcast_in_dim
+
+    ncc, nb = cond_nconsts, body_nconsts
+    cc, bc, carry = _split_args(primals, ncc, nb)
+    cg, bg = _counting(cond_graph, body_graph)
+    counted = while_p.bind(*cc, *bc, *carry, ew.full((), 0, dtypes.int32), cond_graph=cg,
+                           body_graph=bg, cond_nconsts=ncc, body_nconsts=nb,
+                           max_steps=max_steps)
+    n = _trip_bound(counted[-1])
+    if n is None:
+        n = max_steps
+    if n is None:
+        from tensorlib._src.errors_util import user_frame
+
+        raise ControlFlowError(
+            "while_loop: reverse-mode differentiation needs the trip count, which is not known "
+            f"while the program is staged (jit around grad, at {user_frame()}). Bound the "
+            "loop: tensorlib.lax.while_loop(cond_fun, body_fun, init, max_steps=N) (a "
+            "tensorlib extension), or use lax.scan / lax.fori_loop with Python-int bounds; "
+            "outside jit, grad of while_loop works as it is")
+    ncar = len(carry)
+    c_avals = cond_graph.in_avals
+    b_avals = body_graph.in_avals
+    bool_aval = AbstractArray((), dtypes.bool_)
+
+    def masked(*a):
+        ccv, bcv, cv, active = a[:ncc], a[ncc:ncc + nb], a[ncc + nb:-1], a[-1]
+        (p,) = call(cond_graph, list(ccv) + list(cv))
+        act = active & p
+        new = call(body_graph, list(bcv) + list(cv))
+        return [ew.select_n(broadcast_in_dim(act, tuple(o.shape), ()), o, nw)
+                for o, nw in zip(cv, new)] + [act]
+
+    g = stage(masked, c_avals[:ncc] + b_avals + [bool_aval])
+    s_primals = cc + bc + carry + [ew.full((), True, dtypes.bool_)]
+    s_live = list(live) + [False]
+    outs, res, params = scan_vjp_fwd(s_primals, s_live, graph=g, num_consts=ncc + nb,
+                                     num_carry=ncar + 1, length=n, reverse=False, unroll=1)
+    return outs[:ncar], res, {"scan": params["info"], "n_carry": ncar}
+
+
+def while_vjp(cts, _out, *residuals, scan, n_carry):
+    in_cts = scan_vjp(list(cts) + [None], None, *residuals, info=scan)
+    return in_cts[:-1]
+
+
+def_vjp_fwd(while_p)(while_vjp_fwd)
+def_vjp(while_p)(while_vjp)
