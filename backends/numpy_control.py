@@ -1,4 +1,5 @@
-"""Loop kernels of the NumPy (and CuPy) backend for ``scan``, ``while_loop`` and ``cond``.
+"""Kernels of the NumPy (and CuPy) backend for control flow: ``scan``, ``while_loop``,
+``cond`` and ``checkpoint``.
 
 Each body graph is compiled once by the buffers' backend (its fused groups cached like any
 jitted graph's) and the loop runs over the compiled program with buffers in and out: Python
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 
-from tensorlib._src.control import cond_p, scan_p, while_p
+from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_p
 from tensorlib._src.core import Array, backend_of
 
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -47,7 +48,7 @@ def _scan_kernel(xp, *bufs, graph, num_consts, num_carry, length, reverse, unrol
         return carry + ys
     run = _program(graph, (consts + carry + list(xs) + [xp.empty(())])[0])
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
-        out = run(consts + carry + [x[i] for x in xs])
+        out = run(consts + carry + [x[i, ...] for x in xs])  # [i, ...]: 0-d arrays, not scalars
         carry = out[:ncar]
         for y, o in zip(ys, out[ncar:]):
             y[i] = o
@@ -69,9 +70,20 @@ def _cond_kernel(xp, index, *bufs, branches):
     return [xp.asarray(o) for o in _program(branches[i], index)(list(bufs))]
 
 
+def _checkpoint_kernel(xp, *bufs, graph, policy, prevent_cse):
+    probe = (list(bufs) + [xp.empty(())])[0]
+    return [xp.asarray(o) for o in _program(graph, probe)(list(bufs))]
+
+
+def _name_kernel(xp, x, *, name):
+    return x
+
+
 def kernels(xp, ndarray):
     from tensorlib.backends.numpy_backend import bind_xp
 
     return [(scan_p, (ndarray, [ndarray]), bind_xp(xp, _scan_kernel)),
             (while_p, (ndarray, [ndarray]), bind_xp(xp, _while_kernel)),
-            (cond_p, (ndarray, [ndarray]), bind_xp(xp, _cond_kernel))]
+            (cond_p, (ndarray, [ndarray]), bind_xp(xp, _cond_kernel)),
+            (checkpoint_p, (ndarray, [ndarray]), bind_xp(xp, _checkpoint_kernel)),
+            (name_p, (ndarray,), bind_xp(xp, _name_kernel))]

@@ -7,7 +7,6 @@
 # ruff: noqa: F401
 from tensorlib._src import array_methods as _array_methods  # attaches Array's methods
 from tensorlib._src.api import (
-    checkpoint as checkpoint,
     custom_jvp as custom_jvp,
     custom_vjp as custom_vjp,
     grad as grad,
@@ -16,10 +15,15 @@ from tensorlib._src.api import (
     jacrev as jacrev,
     jvp as jvp,
     linearize as linearize,
-    remat as remat,
     stop_gradient as stop_gradient,
     value_and_grad as value_and_grad,
     vjp as vjp,
+)
+from tensorlib._src.control.remat import (
+    checkpoint as checkpoint,
+    checkpoint_name as checkpoint_name,
+    checkpoint_policies as checkpoint_policies,
+    remat as remat,
 )
 from tensorlib._src.backend import (
     backend as backend,

@@ -262,6 +262,21 @@ class _HostCall:
         return [be.put(o, dev, committed) for o in outs]
 
 
+class _EqnGraphCall:
+    """One equation with sub-graphs (a loop, a cond), compiled as a one-equation graph."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, backend, prim, in_avals, params, out_avals):
+        from tensorlib._src.ir import Eqn, Graph, Var
+
+        ins, outs = [Var(a) for a in in_avals], [Var(a) for a in out_avals]
+        self.call = GraphCall(backend, Graph([], [], ins, [Eqn(prim, ins, params, outs)], outs))
+
+    def __call__(self, bufs):
+        return self.call.run_bufs(list(bufs))
+
+
 def make_kernel(backend, prim, numpy_fn):
     """The eager kernel of ``prim`` for XLA buffers: one executable per signature."""
     calls = {}
@@ -273,6 +288,9 @@ def make_kernel(backend, prim, numpy_fn):
         outs = rule(*in_avals, **params) if rule is not None else None
         outs = outs if multiple else [outs]
         if rule is not None and lowering.can_lower(prim, params, in_avals + outs):
+            if lowering.sub_graphs(params):
+                # control flow: the whole loop as one executable, its body's constants hoisted
+                return _EqnGraphCall(backend, prim, in_avals, params, outs)
             text, passthrough = lowering.module_for_eqn(prim, in_avals, params, outs)
             if all(i is not None for i in passthrough):
                 return _Identity(passthrough)  # buffers are immutable: no copy, no compile

@@ -14,7 +14,7 @@ from tensorlib.backends.xla_backend.lowering import lower_graph, register
 
 from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient_p
-from tensorlib._src.control import cond_p, scan_p, while_p
+from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_p
 from tensorlib._src.control.custom import GraphFn
 from tensorlib._src.transforms.ad import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.transforms.jit import jit_call_p
@@ -102,6 +102,16 @@ def _scan_lower(em, args, outs, *, graph, num_consts, num_carry, length, reverse
     res = em.op("stablehlo.while", init, types, "", [em.region(types, cond),
                                                         em.region(types, body)])
     return res[1:]
+
+
+@register(checkpoint_p)
+def _checkpoint_lower(em, args, outs, *, graph, policy, prevent_cse):
+    return lower_graph(em, graph, list(args))
+
+
+@register(name_p)
+def _name_lower(em, args, outs, *, name):
+    return args[0]
 
 
 @register(jit_call_p)

@@ -574,42 +574,6 @@ class custom_jvp:
         return tree_unflatten(box[-1], list(outs))
 
 
-def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
-    """Rematerialize: keep only the inputs on the tape and recompute ``fun`` in the backward pass.
-
-    Examples
-    --------
-    >>> import tensorlib as tl, tensorlib.numpy as tnp
-    >>> f = tl.checkpoint(lambda x: tnp.sin(tnp.sin(x)))
-    >>> float(tl.grad(f)(0.0))
-    1.0
-    """
-
-    @functools.wraps(fun)
-    def remat_f(*args):
-        flat, in_tree = tree_flatten(list(args))
-        flat = [_as_array(x) for x in flat]
-        box = []
-
-        def fun_flat(*leaves):
-            o, t = tree_flatten(fun(*tree_unflatten(in_tree, list(leaves))))
-            box.append(t)
-            return o
-
-        def fwd_flat(*leaves):
-            return fun_flat(*leaves), leaves
-
-        def bwd_flat(res, cts):
-            _, pullback = vjp_flat(fun_flat, list(res))
-            return [instantiate(c, x) for c, x in zip(pullback(list(cts)), res)]
-
-        outs = custom_vjp_call_p.bind(*flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat)
-        return tree_unflatten(box[-1], list(outs))
-
-    return remat_f
-
-
-remat = checkpoint
 
 
 def _stop_gradient_impl(x):

@@ -10,13 +10,15 @@ from tensorlib._src.control.loops import while_loop as while_loop
 from tensorlib._src.control.loops import while_p as while_p
 from tensorlib._src.control.scan import map as map
 from tensorlib._src.control.scan import scan as scan
+from tensorlib._src.control.remat import checkpoint_p as checkpoint_p
+from tensorlib._src.control.remat import name_p as name_p
 from tensorlib._src.control.scan import scan_p as scan_p
 
 
 def _register_passes():
     from tensorlib._src.passes import no_fold
 
-    no_fold.update((cond_p, scan_p, while_p))
+    no_fold.update((cond_p, scan_p, while_p, checkpoint_p))
 
 
 _register_passes()
