@@ -36,7 +36,8 @@ def test_docs_build_without_warnings(tmp_path):
     assert run.returncode == 0, (
         f"sphinx exited with {run.returncode} after {elapsed:.0f} s\n"
         f"---- stderr ----\n{run.stderr[-8000:]}\n---- stdout ----\n{run.stdout[-2000:]}")
-    for page in ["index", "getting-started", "sharp-bits", "transformations", "backends",
+    for page in ["index", "getting-started", "sharp-bits", "transformations", "control-flow",
+                 "backends",
                  "tutorials", "array-api-conformance", "api/index", "api/tensorlib.numpy",
                  "notebooks/01_quickstart"]:
         assert (out / f"{page}.html").is_file(), f"{page}.html was not built"

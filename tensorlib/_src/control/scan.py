@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tensorlib._src.control.graphs import (
     ControlFlowError,
+    call,
     batch_fixed_point,
     differentiable,
     jvp_graph,
@@ -291,17 +292,37 @@ def scan_vjp_fwd(primals, live, *, graph, num_consts, num_carry, length, reverse
     keep_c = [j for j in range(len(const_res)) if used[j]]
     keep_x = [j for j in range(len(xs_res)) if used[k1 + j]]
     keep_s = [j for j in range(n_st) if used[k2 + j]]
-    bwd = _prune_invars(bwd, keep_c + list(range(k0, k1)) + [k1 + j for j in keep_x]
-                        + [k2 + j for j in keep_s] + list(range(k2 + n_st, len(bwd.invars))))
+    # Each stacked residual is either loop-invariant (computed from the consts only: computed
+    # once, outside the loop, and passed to the backward scan as a const), a ys output already
+    # (read from the ys, not stacked twice), or stacked by the forward scan.
+    f_out = split.fwd.outvars
+    ys_pos = {}
+    for k, v in enumerate(f_out[ncar:n_out]):
+        ys_pos.setdefault(id(v), k)
+    inv = _invariant(split.fwd, nc)
+    hoist = [j for j in keep_s if id(f_out[n_out + j]) in inv]
+    rest = [j for j in keep_s if id(f_out[n_out + j]) not in inv]
+    alias = {j: ys_pos[id(f_out[n_out + j])] for j in rest if id(f_out[n_out + j]) in ys_pos}
+    extra = [j for j in rest if j not in alias]
+    bwd = _prune_invars(bwd, keep_c + [k2 + j for j in hoist] + list(range(k0, k1))
+                        + [k1 + j for j in keep_x] + [k2 + j for j in rest]
+                        + list(range(k2 + n_st, len(bwd.invars))))
     fwd = dce(Graph(split.fwd.constvars, split.fwd.consts, split.fwd.invars, split.fwd.eqns,
-                    split.fwd.outvars[:n_out] + [split.fwd.outvars[n_out + j] for j in keep_s]))
+                    f_out[:n_out] + [f_out[n_out + j] for j in extra]))
     info.graph = bwd
-    info.n_const_res, info.n_xs_res = len(keep_c), len(keep_x)
+    info.n_const_res, info.n_xs_res = len(keep_c) + len(hoist), len(keep_x)
+    hoisted = []
+    if hoist:
+        g = dce(Graph(split.fwd.constvars, split.fwd.consts, split.fwd.invars[:nc],
+                      split.fwd.eqns, [f_out[n_out + j] for j in hoist]))
+        hoisted = call(g, primals[:nc])
     fwd_outs = scan_p.bind(*primals, graph=fwd, num_consts=nc, num_carry=ncar,
                            length=length, reverse=reverse, unroll=unroll)
-    outs, stacked = fwd_outs[:n_out], fwd_outs[n_out:]
-    residuals = ([primals[const_res[j]] for j in keep_c] + [primals[xs_res[j]] for j in keep_x]
-                 + list(stacked))
+    outs = fwd_outs[:n_out]
+    extra_vals = dict(zip(extra, fwd_outs[n_out:]))
+    stacked = [outs[ncar + alias[j]] if j in alias else extra_vals[j] for j in rest]
+    residuals = ([primals[const_res[j]] for j in keep_c] + list(hoisted)
+                 + [primals[xs_res[j]] for j in keep_x] + stacked)
     return list(outs), residuals, {"info": info}
 
 
@@ -348,6 +369,15 @@ def _scan_bwd_graph(split, info, const_res, xs_res):
         return new_c + new_acc + xs_ct
 
     return stage(bwd_body, in_avals)
+
+
+def _invariant(graph, n_consts):
+    """ids of the values of ``graph`` that depend on its first ``n_consts`` inputs only."""
+    inv = {id(v) for v in graph.invars[:n_consts]} | {id(v) for v in graph.constvars}
+    for e in graph.eqns:
+        if all(id(v) in inv for v in e.inputs):
+            inv.update(id(v) for v in e.outputs)
+    return inv
 
 
 def _used_inputs(graph):

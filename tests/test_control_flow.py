@@ -1,0 +1,209 @@
+"""Control flow as closed graphs: what the composition grid (test_control_flow_grid.py) does
+not show: the structure of staged gradients (two scans, residuals not stacked twice,
+loop-invariant residuals hoisted), checkpoint policies, unroll, reverse-mode while_loop, the
+examples of docs/control-flow.md, and parameters that are hashable graphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorlib as tl
+import tensorlib.numpy as tnp
+from tensorlib import lax
+from tensorlib._src.core import trace_depth
+from tensorlib._src.ir import Graph
+
+
+def _rnn_loss(T, H=4):
+    def loss(params, xs):
+        W, U = params
+
+        def step(h, x):
+            h = tnp.tanh(h @ W + x @ U)
+            return h, h
+
+        _, hs = lax.scan(step, tnp.zeros((2, H)), xs)
+        return tnp.sum(hs ** 2)
+
+    rng = np.random.default_rng(0)
+    params = (tnp.asarray(rng.normal(size=(H, H)) * 0.3, dtype=tnp.float32),
+              tnp.asarray(rng.normal(size=(3, H)) * 0.3, dtype=tnp.float32))
+    return loss, params, tnp.asarray(rng.normal(size=(T, 2, 3)), dtype=tnp.float32)
+
+
+def _eqns(graph, name):
+    return [e for e in graph.eqns if e.prim.name == name]
+
+
+def test_grad_of_scan_is_two_scans_whose_residuals_are_not_weights():
+    loss, params, xs = _rnn_loss(50)
+    g = tl.make_graph(tl.grad(loss))(params, xs)
+    fwd, bwd = _eqns(g, "scan")
+    assert not fwd.params["reverse"] and bwd.params["reverse"]
+    # W and U are read by the backward scan as constants, never stacked 50 times
+    stacked = [v.aval.shape for v in fwd.outputs[1:]]
+    assert all(s[0] == 50 for s in stacked)
+    assert (50, 4, 4) not in stacked and (50, 3, 4) not in stacked
+    # the tanh output the backward pass reads is the ys output, not a second stacked copy
+    assert len(stacked) == 2, stacked
+
+
+def test_loop_invariant_residuals_are_hoisted():
+    def loss(w, xs):
+        return tnp.sum(lax.scan(lambda h, x: (tnp.tanh(tnp.exp(w) * h + x),) * 2, 0.0, xs)[1])
+
+    g = tl.make_graph(tl.grad(loss))(tnp.float32(0.3), tnp.ones(20))
+    fwd, bwd = _eqns(g, "scan")
+    assert any(e.prim.name == "exp" for e in g.eqns)  # exp(w): once, outside the loops
+    assert bwd.params["num_consts"] >= 1
+    np.testing.assert_allclose(tl.grad(loss)(0.3, tnp.ones(20)),
+                               tl.jit(tl.grad(loss))(0.3, tnp.ones(20)), rtol=1e-6)
+
+
+def test_control_flow_params_are_hashable_graphs():
+    loss, params, xs = _rnn_loss(5)
+    for g in (tl.make_graph(loss)(params, xs), tl.make_graph(tl.grad(loss))(params, xs)):
+        for e in _eqns(g, "scan"):
+            hash(tuple(sorted(e.params.items())))
+            assert isinstance(e.params["graph"], Graph)
+            assert not any(callable(v) and not isinstance(v, Graph) for v in e.params.values())
+    g = tl.make_graph(lambda x: lax.cond(x > 0, tnp.sin, tnp.cos, x))(1.0)
+    (c,) = _eqns(g, "cond")
+    assert all(isinstance(b, Graph) for b in c.params["branches"])
+    assert "cond[branches=({ lambda" in str(g)
+
+
+@pytest.mark.parametrize("unroll", [1, 2, 3, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_scan_unroll_and_reverse_in_every_mode(unroll, reverse, x64):
+    def f(w, xs):
+        c, ys = lax.scan(lambda c, x: (tnp.sin(c * w) + x, c * x), 0.3, xs, reverse=reverse,
+                         unroll=unroll)
+        return c + tnp.sum(ys ** 2)
+
+    xs = tnp.linspace(-1.0, 1.0, 6)
+
+    def ref(w):
+        c, total = 0.3, 0.0
+        for x in (xs.to_numpy()[::-1] if reverse else xs.to_numpy()):
+            total += (c * x) ** 2
+            c = np.sin(c * w) + x
+        return c + total
+
+    np.testing.assert_allclose(f(0.7, xs), ref(0.7), rtol=1e-12)
+    np.testing.assert_allclose(tl.jit(f)(0.7, xs), ref(0.7), rtol=1e-12)
+    fd = (ref(0.7 + 1e-6) - ref(0.7 - 1e-6)) / 2e-6
+    for g in (tl.grad(f), tl.jit(tl.grad(f)), tl.jacfwd(f)):
+        np.testing.assert_allclose(g(0.7, xs), fd, rtol=1e-6)
+    ws = tnp.array([0.1, 0.7, 1.3])
+    np.testing.assert_allclose(tl.vmap(tl.grad(f), in_axes=(0, None))(ws, xs),
+                               [tl.grad(f)(w, xs) for w in ws], rtol=1e-12)
+
+
+@pytest.mark.parametrize("policy", ["nothing_saveable", "everything_saveable",
+                                    "dots_saveable", "names"])
+def test_checkpoint_policies(policy, x64):
+    pol = (tl.checkpoint_policies.save_only_these_names("h") if policy == "names"
+           else getattr(tl.checkpoint_policies, policy))
+    rng = np.random.default_rng(1)
+    W = tnp.asarray(rng.normal(size=(3, 3)))
+
+    def step(h, x):
+        h = tl.checkpoint_name(tnp.tanh(h @ W + x), "h")
+        return h, tnp.sum(tnp.sin(h))
+
+    def loss(W_, xs, ckpt):
+        s = tl.checkpoint(step, policy=pol) if ckpt else step
+        return tnp.sum(lax.scan(s, tnp.zeros(3), xs)[1])
+
+    xs = tnp.asarray(rng.normal(size=(7, 3)))
+    want = tl.grad(lambda w: loss(w, xs, False))(W)
+    for g in (tl.grad(lambda w: loss(w, xs, True)), tl.jit(tl.grad(lambda w: loss(w, xs, True)))):
+        np.testing.assert_allclose(g(W), want, rtol=1e-12)
+    graph = tl.make_graph(tl.grad(lambda xs: loss(W, xs, True)))(xs)
+    fwd_scan = _eqns(graph, "scan")[0]
+    (ck,) = _eqns(fwd_scan.params["graph"], "checkpoint")
+    saved = len(ck.outputs) - 2  # beyond the step's two outputs
+    assert saved == {"nothing_saveable": 0, "dots_saveable": 1, "names": 1}.get(policy, saved)
+    if policy == "everything_saveable":
+        assert saved >= 3
+
+
+def test_checkpoint_closing_over_a_differentiated_value_around_a_scan(x64):
+    def f(p):
+        whole = tl.checkpoint(lambda c0: lax.scan(lambda c, x: (tnp.sin(c * p) + x, c), c0,
+                                                  tnp.ones(4)))
+        c, ys = whole(p)
+        return c + tnp.sum(ys)
+
+    fd = (f(0.7 + 1e-6) - f(0.7 - 1e-6)) / 2e-6
+    for g in (tl.grad(f), tl.jit(tl.grad(f)), tl.grad(tl.jit(f)), tl.jacfwd(f)):
+        np.testing.assert_allclose(g(0.7), fd, rtol=1e-6)
+    np.testing.assert_allclose(tl.grad(tl.grad(f))(0.7),
+                               (tl.grad(f)(0.7 + 1e-5) - tl.grad(f)(0.7 - 1e-5)) / 2e-5,
+                               rtol=1e-5)
+
+
+def test_checkpoint_static_argnums():
+    f = tl.checkpoint(lambda x, n: x ** n, static_argnums=(1,))
+    assert float(tl.grad(f)(2.0, 3)) == 12.0
+
+
+def test_reverse_mode_while_loop(x64):
+    def f(a):
+        return lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0)
+
+    # a = 1.5: 6 steps, x = a**6; d/da = 6 a**5
+    assert float(f(1.5)) == pytest.approx(1.5 ** 6)
+    assert float(tl.grad(f)(1.5)) == pytest.approx(6 * 1.5 ** 5)
+    # lanes with different trip counts (2, 4 and 7 steps)
+    a = tnp.array([4.0, 2.0, 1.4])
+    steps = np.array([2, 4, 7])
+    np.testing.assert_allclose(tl.vmap(tl.grad(f))(a), steps * a.to_numpy() ** (steps - 1))
+    np.testing.assert_allclose(tl.jacrev(lambda v: tl.vmap(f)(v))(a),
+                               np.diag(steps * a.to_numpy() ** (steps - 1)))
+    bounded = lambda a: lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0,  # noqa: E731
+                                       max_steps=20)
+    np.testing.assert_allclose(tl.jit(tl.vmap(tl.grad(bounded)))(a),
+                               steps * a.to_numpy() ** (steps - 1))
+    assert float(tl.jit(tl.grad(bounded))(1.5)) == pytest.approx(6 * 1.5 ** 5)
+    # max_steps is a bound the loop never exceeds, differentiated or not
+    short = lambda a: lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0,  # noqa: E731
+                                     max_steps=3)
+    assert float(short(1.5)) == pytest.approx(1.5 ** 3)
+    assert float(tl.jit(tl.grad(short))(1.5)) == pytest.approx(3 * 1.5 ** 2)
+
+
+def test_docs_control_flow_examples():
+    """The numbers docs/control-flow.md prints."""
+    f = lambda a: lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0)  # noqa: E731
+    assert (float(f(1.5)), float(tl.grad(f)(1.5))) == (11.390625, 45.5625)
+    g = lambda a: lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0,  # noqa: E731
+                                 max_steps=20)
+    assert float(tl.jit(tl.grad(g))(1.5)) == 45.5625
+
+    def loss(w, xs):
+        def step(h, x):
+            h = tnp.tanh(w * h + x)
+            return h, h
+
+        _, hs = lax.scan(step, 0.0, xs)
+        return tnp.sum(hs)
+
+    text = str(tl.make_graph(tl.grad(loss))(0.5, tnp.ones(1000)))
+    assert text.count("scan[") == 2 and "reverse=True" in text and "length=1000" in text
+
+
+def test_body_errors_leave_no_level_behind():
+    def bad(c, x):
+        if c > 0:  # Python control flow on a traced carry
+            return c, x
+        return c, x
+
+    for run in (lambda: lax.scan(bad, 0.0, tnp.ones(3)),
+                lambda: tl.jit(lambda xs: lax.scan(bad, 0.0, xs))(tnp.ones(3)),
+                lambda: tl.grad(lambda w: lax.scan(bad, w, tnp.ones(3))[0])(1.0)):
+        with pytest.raises(tl.errors.ConcretizationError, match="scan|concrete"):
+            run()
+        assert trace_depth() == 0
