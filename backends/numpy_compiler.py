@@ -35,9 +35,14 @@ def fusion_settings():
     return min_size
 
 
-def _units(graph):
-    """The program's steps: single equations, or fusion groups in place of their runs."""
+def _units(graph, loop_body=False):
+    """The program's steps: single equations, or fusion groups in place of their runs.
+
+    In a loop body every call's overhead is paid once per iteration, so there any run of two
+    or more elementwise operations is fused, whatever its size."""
     min_size = fusion_settings()
+    if loop_body and min_size is not None:
+        min_size = 1
     groups = []
     if min_size is not None and graph.eqns:
         from tensorlib.backends import blocked, numba_fusion
@@ -152,8 +157,8 @@ def _unfused(group):
     return run
 
 
-def compile_graph(graph):
-    units = _units(graph)
+def compile_graph(graph, loop_body=False):
+    units = _units(graph, loop_body)
     slot, steps = plan(graph, units, _group_kernel, _kernel)
     n_slots = len(slot)
     const_bufs = [c._buf for c in graph.consts]

@@ -17,15 +17,20 @@ from tensorlib._src.core import Array, backend_of
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _program(graph, buf):
+def _program(graph, buf, loop_body=False):
     """``graph`` compiled for the backend of ``buf``: ``run(bufs) -> bufs`` (cached)."""
     be = backend_of(buf)
     per = _compiled.get(graph)
     if per is None:
         per = _compiled[graph] = {}
-    run = per.get(be.name)
+    run = per.get((be.name, loop_body))
     if run is None:
-        exe = be.compile(graph)
+        if be.name == "numpy":
+            from tensorlib.backends.numpy_compiler import compile_graph
+
+            exe = compile_graph(graph, loop_body=loop_body)
+        else:
+            exe = be.compile(graph)
         run = getattr(exe, "bufs", None)
         if run is None:
             weak = [v.aval.weak_type for v in graph.invars]
@@ -33,8 +38,30 @@ def _program(graph, buf):
             def run(bufs, exe=exe, weak=weak):
                 return [a._buf for a in exe(*[Array(b, w) for b, w in zip(bufs, weak)])]
 
-        per[be.name] = run
+        per[(be.name, loop_body)] = run
     return run
+
+
+_split: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _loop_program(graph, n_consts, buf):
+    """A loop body compiled once, its loop-invariant part split off: ``run(consts, rest)``
+    computes the invariant values at the first call of each loop (``start(consts)``)."""
+    per = _split.get(graph)
+    if per is None:
+        per = _split[graph] = {}
+    got = per.get(n_consts)
+    if got is None:
+        from tensorlib._src.passes import split_invariant
+
+        got = per[n_consts] = split_invariant(graph, n_consts) or (None, graph)
+    pre, body = got
+    run = _program(body, buf, loop_body=True)
+    if pre is None:
+        return lambda consts: consts, run
+    pre_run = _program(pre, buf)
+    return lambda consts: pre_run(consts) + consts, run
 
 
 def _scan_kernel(xp, *bufs, graph, num_consts, num_carry, length, reverse, unroll):
@@ -46,7 +73,8 @@ def _scan_kernel(xp, *bufs, graph, num_consts, num_carry, length, reverse, unrol
     ys = [xp.empty((length,) + tuple(a.shape), a.dtype) for a in y_avals]
     if length == 0:
         return carry + ys
-    run = _program(graph, (consts + carry + list(xs) + [xp.empty(())])[0])
+    start, run = _loop_program(graph, nc, (consts + carry + list(xs) + [xp.empty(())])[0])
+    consts = start(consts)
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
         out = run(consts + carry + [x[i, ...] for x in xs])  # [i, ...]: 0-d arrays, not scalars
         carry = out[:ncar]
@@ -59,7 +87,9 @@ def _while_kernel(xp, *bufs, cond_graph, body_graph, cond_nconsts, body_nconsts,
     k = cond_nconsts + body_nconsts
     cc, bc, carry = list(bufs[:cond_nconsts]), list(bufs[cond_nconsts:k]), list(bufs[k:])
     probe = (list(bufs) + [xp.empty(())])[0]
-    cond, body = _program(cond_graph, probe), _program(body_graph, probe)
+    c_start, cond = _loop_program(cond_graph, len(cc), probe)
+    b_start, body = _loop_program(body_graph, len(bc), probe)
+    cc, bc = c_start(cc), b_start(bc)
     while bool(cond(cc + carry)[0]):
         carry = body(bc + carry)
     return [xp.asarray(c) for c in carry]

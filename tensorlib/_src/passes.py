@@ -102,12 +102,22 @@ def cse(graph: Graph) -> Graph:
     return Graph(graph.constvars, graph.consts, graph.invars, eqns, outs)
 
 
+# prim -> fn(eqn, used) -> eqn: drop what a higher-order equation computes for unused outputs
+# (a scan's ys, a cond's outputs) inside its graphs, and the inputs that then go unused
+dce_rules: dict = {}
+
+
 def dce(graph: Graph) -> Graph:
-    """Drop equations whose outputs are never used (effectful ones stay)."""
+    """Drop equations whose outputs are never used (effectful ones stay); see through the
+    graphs of higher-order equations (``dce_rules``)."""
     live = {id(v) for v in graph.outvars}
     kept = []
     for e in reversed(graph.eqns):
-        if e.prim in effectful or any(id(v) in live for v in e.outputs):
+        used = [id(v) in live for v in e.outputs]
+        if e.prim in effectful or any(used):
+            rule = dce_rules.get(e.prim)
+            if rule is not None and not all(used):
+                e = rule(e, used)
             kept.append(e)
             live.update(id(v) for v in e.inputs)
     kept.reverse()
@@ -119,6 +129,33 @@ def _drop_unused_consts(g: Graph) -> Graph:
     used = {id(v) for e in g.eqns for v in e.inputs} | {id(v) for v in g.outvars}
     pairs = [(v, c) for v, c in zip(g.constvars, g.consts) if id(v) in used]
     return Graph([v for v, _ in pairs], [c for _, c in pairs], g.invars, g.eqns, g.outvars)
+
+
+def split_invariant(graph: Graph, n_consts: int):
+    """Loop-invariant code motion for a loop body whose first ``n_consts`` inputs do not
+    change between iterations: ``(pre, body)`` where ``pre`` maps those inputs to the values
+    the body needs that depend on them alone, and ``body`` takes those values first, then
+    its original inputs. None when nothing is invariant."""
+    inv = {id(v) for v in graph.invars[:n_consts]} | {id(v) for v in graph.constvars}
+    pre_eqns, rest = [], []
+    for e in graph.eqns:
+        if e.prim not in effectful and all(id(v) in inv for v in e.inputs):
+            inv.update(id(v) for v in e.outputs)
+            pre_eqns.append(e)
+        else:
+            rest.append(e)
+    if not pre_eqns:
+        return None
+    produced = {id(v) for e in pre_eqns for v in e.outputs}
+    needed, seen = [], set()
+    for v in [v for e in rest for v in e.inputs] + list(graph.outvars):
+        if id(v) in produced and id(v) not in seen:
+            seen.add(id(v))
+            needed.append(v)
+    pre = dce(Graph(graph.constvars, graph.consts, graph.invars[:n_consts], pre_eqns, needed))
+    body = _drop_unused_consts(Graph(graph.constvars, graph.consts, needed + graph.invars,
+                                     rest, graph.outvars))
+    return pre, body
 
 
 def use_counts(graph: Graph) -> dict:

@@ -264,3 +264,22 @@ def cond_vjp(cts, _out, index, *rest, info):
 
 def_vjp_fwd(cond_p)(cond_vjp_fwd)
 def_vjp(cond_p)(cond_vjp)
+
+
+def _cond_dce(eqn, used):
+    """Unused outputs are dropped from every branch, then operands no branch reads."""
+    from tensorlib._src.ir import Eqn, Graph
+    from tensorlib._src.passes import dce
+
+    keep_out = [k for k, u in enumerate(used) if u]
+    bs = [dce(Graph(b.constvars, b.consts, b.invars, b.eqns, [b.outvars[k] for k in keep_out]))
+          for b in eqn.params["branches"]]
+    read = set()
+    for b in bs:
+        read |= {id(v) for e in b.eqns for v in e.inputs} | {id(v) for v in b.outvars}
+    n = len(bs[0].invars)
+    keep_in = [i for i in range(n) if any(id(b.invars[i]) in read for b in bs)]
+    bs = tuple(Graph(b.constvars, b.consts, [b.invars[i] for i in keep_in], b.eqns, b.outvars)
+               for b in bs)
+    return Eqn(cond_p, [eqn.inputs[0]] + [eqn.inputs[1 + i] for i in keep_in],
+               dict(eqn.params, branches=bs), [eqn.outputs[k] for k in keep_out])

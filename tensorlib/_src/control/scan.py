@@ -442,3 +442,22 @@ def map(f, xs):
     """
     _, ys = scan(lambda c, x: (c, f(x)), (), xs)
     return ys
+
+
+def _scan_dce(eqn, used):
+    """Unused ys are not computed; consts and xs the body then ignores are not passed."""
+    p = eqn.params
+    nc, ncar = p["num_consts"], p["num_carry"]
+    g = p["graph"]
+    keep_out = list(range(ncar)) + [k for k in range(ncar, len(used)) if used[k]]
+    body = dce(Graph(g.constvars, g.consts, g.invars, g.eqns, [g.outvars[k] for k in keep_out]))
+    read = {id(v) for e in body.eqns for v in e.inputs} | {id(v) for v in body.outvars}
+    keep_in = [i for i, v in enumerate(body.invars)
+               if nc <= i < nc + ncar or id(v) in read]
+    body = Graph(body.constvars, body.consts, [body.invars[i] for i in keep_in], body.eqns,
+                 body.outvars)
+    params = dict(p, graph=body, num_consts=sum(1 for i in keep_in if i < nc))
+    from tensorlib._src.ir import Eqn
+
+    return Eqn(scan_p, [eqn.inputs[i] for i in keep_in], params,
+               [eqn.outputs[k] for k in keep_out])
