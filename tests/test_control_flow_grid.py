@@ -452,7 +452,7 @@ _JAX_FNS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jax_oracles(name):
     """JAX's answers for every kind it supports on ``name``, from one jitted function (one XLA
     compilation per program keeps the oracle's cost a few seconds for the whole grid)."""

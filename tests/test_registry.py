@@ -31,8 +31,27 @@ ids = [p.name for p in PRIMS]
 
 
 def _higher_order(prim):
-    """Primitives that run through ``prim.impl`` (custom rules, control flow, jit calls)."""
+    """Primitives that run through ``prim.impl`` (custom-derivative and jit calls, named-axis
+    collectives). Control flow and checkpoint are not among them: they are primitives with
+    every rule and kernel, walked like any other."""
     return prim.impl is not None
+
+
+@pytest.mark.parametrize("name", ["scan", "while_loop", "cond", "checkpoint", "checkpoint_name"])
+def test_control_flow_has_every_rule(name):
+    """Control flow is not exempt: shape, JVP, VJP (a split one where it saves residuals),
+    batching, a NumPy kernel and an XLA lowering."""
+    prim = core.primitives()[name]
+    assert prim.impl is None
+    for table in (rules.shape_rules, rules.jvp_rules, rules.vjp_rules, rules.batch_rules):
+        assert prim in table, (name, table)
+    if name != "checkpoint_name":
+        assert prim in rules.vjp_fwd_rules
+    assert _numpy_kernel(prim) is not None
+    pytest.importorskip("jaxlib")
+    from tensorlib.backends.xla_backend import lowering
+
+    assert prim in lowering.RULES
 
 
 def test_check_rules_is_on():

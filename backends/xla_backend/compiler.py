@@ -304,7 +304,11 @@ def make_kernel(backend, prim, numpy_fn):
         key = (tuple([(b.shape, b.dtype) for b in bufs]), _params_key(params) if params else ())
         call = calls.get(key)
         if call is None:
-            call = calls[key] = build(bufs, params)
+            call = build(bufs, params)
+            # An equation with sub-graphs is keyed by graph objects, new at every eager call
+            # of a loop: caching it would hold every one. Its module text is cached instead.
+            if not isinstance(call, _EqnGraphCall):
+                calls[key] = call
         outs = call(bufs)
         return outs if multiple else outs[0]
 

@@ -15,7 +15,6 @@ from tensorlib.backends.xla_backend.lowering import lower_graph, register
 from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient_p
 from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_p
-from tensorlib._src.control.custom import GraphFn
 from tensorlib._src.transforms.ad import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.transforms.jit import jit_call_p
 

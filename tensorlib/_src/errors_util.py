@@ -22,6 +22,8 @@ def user_frame():
 
 
 _KIND = {"StagingTrace": "jit", "BatchTrace": "vmap"}
+_CONTROL_BODIES = {"scan body", "cond branch", "switch branch", "while body", "while cond",
+                   "checkpoint"}
 
 
 def concretization_error(tracer, what):
@@ -30,6 +32,11 @@ def concretization_error(tracer, what):
     kind = _KIND.get(type(trace).__name__, "a transformation")
     fix = ("mark the argument static with static_argnums" if kind == "jit"
            else "restructure the computation so it does not depend on the value")
+    body = getattr(getattr(trace, "payload", None), "name", "fun")
+    if kind == "jit" and body in _CONTROL_BODIES:
+        kind = f"a {body}"
+        fix = ("keep the decision in the graph: lax control flow traces its functions once, on "
+               "abstract values")
     return ConcretizationError(
         f"{what} needs a concrete value, but got a traced value {aval} inside {kind} (at "
         f"{user_frame()}). Python control flow and conversions cannot see values inside "

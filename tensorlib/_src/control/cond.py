@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from tensorlib._src import dtypes
 from tensorlib._src.control.graphs import (
-    ControlFlowError,
     batch_graph,
     call,
     differentiable,
+    error,
     jvp_graph,
     stage,
     tangent_aval,
@@ -47,10 +47,10 @@ def switch(index, branches, *operands):
     """
     branches = list(branches)
     if not branches:
-        raise ControlFlowError("switch: needs at least one branch")
+        raise error("switch: needs at least one branch")
     idx = asarray(index)
     if idx.shape != () or not (dtypes.is_integer(idx.dtype) or idx.dtype == dtypes.bool_):
-        raise ControlFlowError(f"switch: the index must be an integer scalar, got "
+        raise error(f"switch: the index must be an integer scalar, got "
                                f"{idx.aval.str_short()}")
     if idx.dtype != dtypes.int32:
         from tensorlib._src.ops.elementwise import convert_element_type
@@ -70,7 +70,7 @@ def cond(pred, true_fun, false_fun, *operands):
     """
     p = asarray(pred)
     if p.shape != ():
-        raise ControlFlowError(f"cond: the predicate must be a scalar, got {p.aval.str_short()}; "
+        raise error(f"cond: the predicate must be a scalar, got {p.aval.str_short()}; "
                                "use tensorlib.numpy.where for elementwise selection")
     from tensorlib._src.ops.elementwise import convert_element_type
 
@@ -94,7 +94,8 @@ def _cond(idx, branches, operands, op):
             return leaves_out
 
         traced.append(trace_closed(fn, avals, name=f"{op} branch"))
-    _check_branches(op, traced, trees)
+    _check_branches(op, traced, trees, ["false_fun", "true_fun"] if op == "cond" and
+                    len(branches) == 2 else [f"branch {k}" for k in range(len(branches))])
     # every branch takes the union of what any branch closed over
     caps, pos = [], {}
     for _, c in traced:
@@ -111,12 +112,12 @@ def _cond(idx, branches, operands, op):
     return tree_unflatten(trees[0][0], list(outs))
 
 
-def _check_branches(op, traced, trees):
+def _check_branches(op, traced, trees, names):
     tree0, out0 = trees[0]
     for k in range(1, len(trees)):
         if trees[k][0] != tree0:
-            raise ControlFlowError(f"{op}: branch 0 returns {tree0} but branch {k} returns "
-                                   f"{trees[k][0]}; every branch must return the same structure")
+            raise error(f"{op}: {names[0]} returns {tree0} but {names[k]} returns "
+                        f"{trees[k][0]}; every branch must return the same structure")
     paths = [p for p, _ in tree_flatten_with_path(out0)[0]]
     from tensorlib._src.tree_util import keystr
 
@@ -124,9 +125,9 @@ def _check_branches(op, traced, trees):
     for k, (g, _) in enumerate(traced[1:], 1):
         for p, a, b in zip(paths, a0, g.out_avals):
             if a.shape != b.shape or a.dtype != b.dtype:
-                raise ControlFlowError(
-                    f"{op}: branch outputs differ at output{keystr(p)}: branch 0 gives "
-                    f"{a.str_short()} but branch {k} gives {b.str_short()}; every branch must "
+                raise error(
+                    f"{op}: branch outputs differ at output{keystr(p)}: {names[0]} gives "
+                    f"{a.str_short()} but {names[k]} gives {b.str_short()}; every branch must "
                     "return the same shapes and dtypes (cast or broadcast inside the branch)")
 
 

@@ -30,6 +30,13 @@ class ControlFlowError(TensorlibError, TypeError):
     """Bad use of a structured control-flow primitive."""
 
 
+def error(msg):
+    """A ControlFlowError whose message ends with the user's line."""
+    from tensorlib._src.errors_util import user_frame
+
+    return ControlFlowError(f"{msg} (at {user_frame()})")
+
+
 def trace_closed(fn, in_avals, name="body"):
     """Stage ``fn(*tracers) -> list`` once: ``(graph, captured)``.
 

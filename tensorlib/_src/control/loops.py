@@ -18,11 +18,11 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.control.graphs import (
-    ControlFlowError,
     batch_fixed_point,
     batch_graph,
     call,
     differentiable,
+    error,
     jvp_graph,
     pad_invars,
     stage,
@@ -71,7 +71,7 @@ def _while(cond_fun, body_fun, init_val, bound):
     def cond_flat(*leaves):
         c = asarray(cond_fun(tree_unflatten(in_tree, list(leaves))))
         if c.shape != () or c.dtype != dtypes.bool_:
-            raise ControlFlowError(f"while_loop: cond_fun must return a scalar boolean, got "
+            raise error(f"while_loop: cond_fun must return a scalar boolean, got "
                                    f"{c.aval.str_short()}; reduce it with .all() / .any() or "
                                    "compare to get a bool")
         return [c]
@@ -79,7 +79,7 @@ def _while(cond_fun, body_fun, init_val, bound):
     def body_flat(*leaves):
         new, tree = tree_flatten(body_fun(tree_unflatten(in_tree, list(leaves))))
         if tree != in_tree:
-            raise ControlFlowError(f"while_loop: body_fun changes the carry structure from "
+            raise error(f"while_loop: body_fun changes the carry structure from "
                                    f"{in_tree} to {tree}; return the same structure as init_val")
         return new
 
@@ -289,7 +289,7 @@ def while_vjp_fwd(primals, live, *, cond_graph, body_graph, cond_nconsts, body_n
     if n is None:
         from tensorlib._src.errors_util import user_frame
 
-        raise ControlFlowError(
+        raise error(
             "while_loop: reverse-mode differentiation needs the trip count, which is not known "
             f"while the program is staged (jit around grad, at {user_frame()}). Bound the "
             "loop: tensorlib.lax.while_loop(cond_fun, body_fun, init, max_steps=N) (a "

@@ -16,7 +16,6 @@ import functools
 
 from tensorlib._src.control.graphs import (
     batch_graph,
-    call,
     differentiable,
     jvp_graph,
     stage,

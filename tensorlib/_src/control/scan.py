@@ -10,10 +10,10 @@ and one reverse scan of the transposed body.
 from __future__ import annotations
 
 from tensorlib._src.control.graphs import (
-    ControlFlowError,
-    call,
     batch_fixed_point,
+    call,
     differentiable,
+    error,
     jvp_graph,
     stage,
     tangent_aval,
@@ -63,12 +63,12 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         x = tree_unflatten(xs_tree, list(leaves[nc:nc + nx]))
         out = f(c, x)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise ControlFlowError("scan: f must return a pair (new_carry, y), got "
+            raise error("scan: f must return a pair (new_carry, y), got "
                                    f"{type(out).__name__}")
         new_c, y = out
         c_leaves, c_tree = tree_flatten(new_c)
         if c_tree != carry_tree:
-            raise ControlFlowError(f"scan: f changes the carry structure from {carry_tree} "
+            raise error(f"scan: f changes the carry structure from {carry_tree} "
                                    f"to {c_tree}; return a carry of the same structure as init")
         y_leaves, y_tree = tree_flatten(y)
         box.append(y_tree)
@@ -130,17 +130,24 @@ def _scan_length(xs, xs_flat, length):
     if len(lengths) > 1:
         desc = "; ".join(", ".join(v) for v in lengths.values())
         raise ShapeError(f"scan: the leaves of xs have different leading lengths ({desc}); "
-                         "they must all have the same leading axis size (and match length)")
+                         "they must all have the same leading axis size (and match length) "
+                         f"(at {_where()})")
     if not lengths:
         raise ShapeError("scan: give xs or length (with xs=None, length says how many steps)")
     return next(iter(lengths))
+
+
+def _where():
+    from tensorlib._src.errors_util import user_frame
+
+    return user_frame()
 
 
 def _check_carry(op, fn_name, init, before, after):
     paths = _paths(init)
     for p, a, b in zip(paths, before, after):
         if a.shape != b.shape or a.dtype != b.dtype:
-            raise ControlFlowError(
+            raise error(
                 f"{op}: {fn_name} changes the carry: input carry{p if p != 'carry' else ''} "
                 f"is {a.str_short()} but {fn_name} returns {b.str_short()}. The carry must "
                 f"keep its shape and dtype (cast with .astype or build init with that type)")

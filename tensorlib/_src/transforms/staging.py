@@ -34,9 +34,10 @@ class StagedTracer(Tracer):
 
 class GraphBuilder:
     __slots__ = ("eqns", "const_vars", "const_vals", "captured_vars", "captured_vals",
-                 "axis_name", "size", "keepalive")
+                 "axis_name", "size", "keepalive", "name")
 
-    def __init__(self, axis_name=None, size=None):
+    def __init__(self, axis_name=None, size=None, name="fun"):
+        self.name = name  # what is being traced ("scan body", ...), for error messages
         # a named axis (pmap) that collectives inside this trace refer to
         self.axis_name = axis_name
         self.size = size
@@ -132,7 +133,7 @@ def trace_to_graph(fun, in_avals, *, name="fun", axis_env=None):
     are returned in ``ClosedGraph.captured``). ``axis_env=(name, size)`` binds a named axis
     for the collectives inside (pmap).
     """
-    builder = GraphBuilder(*(axis_env or (None, None)))
+    builder = GraphBuilder(*(axis_env or (None, None)), name=name)
     with new_trace(StagingTrace, builder, dynamic=True) as trace:
         in_vars = [Var(a) for a in in_avals]
         ins = [StagedTracer(trace, v) for v in in_vars]
