@@ -35,14 +35,9 @@ def fusion_settings():
     return min_size
 
 
-def _units(graph, loop_body=False):
-    """The program's steps: single equations, or fusion groups in place of their runs.
-
-    In a loop body every call's overhead is paid once per iteration, so there any run of two
-    or more elementwise operations is fused, whatever its size."""
+def _units(graph):
+    """The program's steps: single equations, or fusion groups in place of their runs."""
     min_size = fusion_settings()
-    if loop_body and min_size is not None:
-        min_size = 1
     groups = []
     if min_size is not None and graph.eqns:
         from tensorlib.backends import blocked, numba_fusion
@@ -157,8 +152,11 @@ def _unfused(group):
     return run
 
 
-def compile_graph(graph, loop_body=False):
-    units = _units(graph, loop_body)
+def compile_graph(graph):
+    from tensorlib._src.control.optimize import split_scans
+
+    graph = split_scans(graph)
+    units = _units(graph)
     slot, steps = plan(graph, units, _group_kernel, _kernel)
     n_slots = len(slot)
     const_bufs = [c._buf for c in graph.consts]
@@ -181,6 +179,22 @@ def compile_graph(graph, loop_body=False):
         execute(steps, env)
         return [env[s] for s in out_slots]
 
+    def stepper(fixed):
+        """A loop's runner: the inputs ``fixed`` (a loop's constants) are set once; then
+        ``step(rest) -> outputs`` per iteration, on one buffer list (no per-step setup)."""
+        env = [None] * n_slots
+        env[:n_consts] = const_bufs
+        k = n_consts + len(fixed)
+        env[n_consts:k] = fixed
+
+        def step(rest):
+            env[k:k + len(rest)] = rest
+            execute(steps, env)  # inputs are never released, so ``fixed`` stays
+            return [env[s] for s in out_slots]
+
+        return step
+
     run.units = units
     run.bufs = run_bufs
+    run_bufs.stepper = stepper
     return run

@@ -17,20 +17,15 @@ from tensorlib._src.core import Array, backend_of
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _program(graph, buf, loop_body=False):
+def _program(graph, buf):
     """``graph`` compiled for the backend of ``buf``: ``run(bufs) -> bufs`` (cached)."""
     be = backend_of(buf)
     per = _compiled.get(graph)
     if per is None:
         per = _compiled[graph] = {}
-    run = per.get((be.name, loop_body))
+    run = per.get(be.name)
     if run is None:
-        if be.name == "numpy":
-            from tensorlib.backends.numpy_compiler import compile_graph
-
-            exe = compile_graph(graph, loop_body=loop_body)
-        else:
-            exe = be.compile(graph)
+        exe = be.compile(graph)
         run = getattr(exe, "bufs", None)
         if run is None:
             weak = [v.aval.weak_type for v in graph.invars]
@@ -38,7 +33,12 @@ def _program(graph, buf, loop_body=False):
             def run(bufs, exe=exe, weak=weak):
                 return [a._buf for a in exe(*[Array(b, w) for b, w in zip(bufs, weak)])]
 
-        per[(be.name, loop_body)] = run
+            def stepper(fixed, run=run):
+                return lambda rest: run(fixed + rest)
+
+            run.stepper = stepper
+
+        per[be.name] = run
     return run
 
 
@@ -46,8 +46,8 @@ _split: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _loop_program(graph, n_consts, buf):
-    """A loop body compiled once, its loop-invariant part split off: ``run(consts, rest)``
-    computes the invariant values at the first call of each loop (``start(consts)``)."""
+    """A loop body compiled once, its loop-invariant part split off: ``start(consts)`` computes
+    the invariant values once per loop and returns ``step(rest) -> outputs``."""
     per = _split.get(graph)
     if per is None:
         per = _split[graph] = {}
@@ -57,15 +57,51 @@ def _loop_program(graph, n_consts, buf):
 
         got = per[n_consts] = split_invariant(graph, n_consts) or (None, graph)
     pre, body = got
-    run = _program(body, buf, loop_body=True)
+    run = _program(body, buf)
     if pre is None:
-        return lambda consts: consts, run
+        return run.stepper
     pre_run = _program(pre, buf)
-    return lambda consts: pre_run(consts) + consts, run
+    return lambda consts: run.stepper(pre_run(consts) + consts)
+
+
+_split_calls: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _split_call(graph, params, buf):
+    """The scan as a program of its split parts (optimize.split_scans), or None if it does not
+    split: work that does not depend on the carry runs batched before or after the loop."""
+    per = _split_calls.get(graph)
+    if per is None:
+        per = _split_calls[graph] = {}
+    key = tuple(sorted(params.items()))
+    if key not in per:
+        from tensorlib._src.control.optimize import split_scans
+        from tensorlib._src.core import AbstractArray
+        from tensorlib._src.ir import Eqn, Graph, Var
+
+        nc, ncar, n = params["num_consts"], params["num_carry"], params["length"]
+        avals = [a if i < nc + ncar else AbstractArray((n,) + a.shape, a.dtype, a.weak_type)
+                 for i, a in enumerate(graph.in_avals)]
+        ins = [Var(a) for a in avals]
+        outs = [Var(a) for a in scan_p_shape(graph, params)]
+        one = Graph([], [], ins, [Eqn(scan_p, ins, dict(params, graph=graph), outs)], outs)
+        split = split_scans(one)
+        per[key] = None if split is one else _program(split, buf)
+    return per[key]
+
+
+def scan_p_shape(graph, params):
+    from tensorlib._src.rules import shape_rules
+
+    return shape_rules[scan_p](*graph.in_avals, graph=graph, **params)
 
 
 def _scan_kernel(xp, *bufs, graph, num_consts, num_carry, length, reverse, unroll):
     nc, ncar = num_consts, num_carry
+    params = dict(num_consts=nc, num_carry=ncar, length=length, reverse=reverse, unroll=unroll)
+    whole = _split_call(graph, params, (list(bufs) + [xp.empty(())])[0])
+    if whole is not None:
+        return [xp.asarray(o) for o in whole(list(bufs))]
     consts = list(bufs[:nc])
     carry = list(bufs[nc:nc + ncar])
     xs = bufs[nc + ncar:]
@@ -73,10 +109,10 @@ def _scan_kernel(xp, *bufs, graph, num_consts, num_carry, length, reverse, unrol
     ys = [xp.empty((length,) + tuple(a.shape), a.dtype) for a in y_avals]
     if length == 0:
         return carry + ys
-    start, run = _loop_program(graph, nc, (consts + carry + list(xs) + [xp.empty(())])[0])
-    consts = start(consts)
+    start = _loop_program(graph, nc, (consts + carry + list(xs) + [xp.empty(())])[0])
+    step = start(consts)
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
-        out = run(consts + carry + [x[i, ...] for x in xs])  # [i, ...]: 0-d arrays, not scalars
+        out = step(carry + [x[i, ...] for x in xs])  # [i, ...]: 0-d arrays, not scalars
         carry = out[:ncar]
         for y, o in zip(ys, out[ncar:]):
             y[i] = o
@@ -87,11 +123,10 @@ def _while_kernel(xp, *bufs, cond_graph, body_graph, cond_nconsts, body_nconsts,
     k = cond_nconsts + body_nconsts
     cc, bc, carry = list(bufs[:cond_nconsts]), list(bufs[cond_nconsts:k]), list(bufs[k:])
     probe = (list(bufs) + [xp.empty(())])[0]
-    c_start, cond = _loop_program(cond_graph, len(cc), probe)
-    b_start, body = _loop_program(body_graph, len(bc), probe)
-    cc, bc = c_start(cc), b_start(bc)
-    while bool(cond(cc + carry)[0]):
-        carry = body(bc + carry)
+    cond = _loop_program(cond_graph, len(cc), probe)(cc)
+    body = _loop_program(body_graph, len(bc), probe)(bc)
+    while bool(cond(carry)[0]):
+        carry = body(carry)
     return [xp.asarray(c) for c in carry]
 
 

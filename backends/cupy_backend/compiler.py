@@ -67,6 +67,9 @@ def _group_kernel(group):
 
 
 def compile_graph(backend, graph):
+    from tensorlib._src.control.optimize import split_scans
+
+    graph = split_scans(graph)
     units = _units(graph)
     slot, steps = plan(graph, units, _group_kernel, _kernel)
     n_slots = len(slot)

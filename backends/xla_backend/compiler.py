@@ -270,8 +270,11 @@ class _EqnGraphCall:
     def __init__(self, backend, prim, in_avals, params, out_avals):
         from tensorlib._src.ir import Eqn, Graph, Var
 
+        from tensorlib._src.control.optimize import split_scans
+
         ins, outs = [Var(a) for a in in_avals], [Var(a) for a in out_avals]
-        self.call = GraphCall(backend, Graph([], [], ins, [Eqn(prim, ins, params, outs)], outs))
+        graph = Graph([], [], ins, [Eqn(prim, ins, params, outs)], outs)
+        self.call = GraphCall(backend, split_scans(graph))
 
     def __call__(self, bufs):
         return self.call.run_bufs(list(bufs))
@@ -500,6 +503,9 @@ def _uses_after(graph):
 
 
 def compile_graph(backend, graph, donate=()):
+    from tensorlib._src.control.optimize import split_scans
+
+    graph = split_scans(graph)
     if lowering.graph_lowerable(graph):
         return GraphCall(backend, graph, donate=donate)
     return SegmentedCall(backend, graph)  # donation is a hint: not taken here

@@ -23,7 +23,10 @@ from tensorlib.errors import ShapeError
 
 
 def compile_spmd(backend, graph, devices):
+    from tensorlib._src.control.optimize import split_scans
+
     devices = list(devices)
+    graph = split_scans(graph)
     if any(v.aval.dtype == _BF16 for v in graph.invars + graph.outvars):
         return None  # DLPack has no bfloat16 to read the shards with: the threaded path
     with replicated(len(devices)):
