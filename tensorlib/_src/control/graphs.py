@@ -237,7 +237,7 @@ def vjp_split(graph, live, keep_inputs):
     A residual that is an input in ``keep_inputs`` is read from that input (loop-invariant
     constants of a scan, its ``xs``); every other residual is an output of ``fwd``.
     """
-    from tensorlib._src.transforms.ad import TapeTrace, TapeTracer
+    from tensorlib._src.transforms.ad import TapeTrace, TapeTracer, _unwrap_out
 
     split = Split()
     n_out = len(graph.outvars)
@@ -245,13 +245,7 @@ def vjp_split(graph, live, keep_inputs):
     def fwd(*ins):
         with new_trace(TapeTrace, []) as tt:
             tins = [TapeTracer(tt, x, Var()) if lv else x for x, lv in zip(ins, live)]
-            outs = call(graph, tins)
-            pairs = []
-            for o in outs:
-                if isinstance(o, TapeTracer) and o._trace is tt:
-                    pairs.append((o.primal, o.var))
-                else:
-                    pairs.append((o, None))
+            pairs = [_unwrap_out(tt, o) for o in call(graph, tins)]
         tape = tt.payload
         tt.payload = None
         in_pos = {id(x): i for i, x in enumerate(ins)}

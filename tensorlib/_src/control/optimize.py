@@ -24,7 +24,7 @@ import numpy as np
 
 from tensorlib._src.core import AbstractArray
 from tensorlib._src.ir import Eqn, Graph, Var
-from tensorlib._src.passes import effectful
+from tensorlib._src.passes import effectful, use_counts
 
 # Extra stacked elements allowed, as a multiple of the scan's own stacked inputs and outputs
 _MAX_EXTRA = 4
@@ -82,15 +82,8 @@ def split_scan(eqn):
     g, nc, ncar, T = p["graph"], p["num_consts"], p["num_carry"], p["length"]
     if T < 2 or any(e.prim in effectful for e in g.eqns):
         return None
-    n_in = len(g.invars)
-    uses, producer = {}, {}
-    for e in g.eqns:
-        for v in e.inputs:
-            uses[id(v)] = uses.get(id(v), 0) + 1
-        for v in e.outputs:
-            producer[id(v)] = e
-    for v in g.outvars:
-        uses[id(v)] = uses.get(id(v), 0) + 1
+    uses = use_counts(g)
+    producer = {id(v): e for e in g.eqns for v in e.outputs}
     acc = _accumulators(g, nc, ncar, uses, producer)
     acc_eqns = {id(e) for e, _ in acc.values()}
     keep_c = [k for k in range(ncar) if k not in acc]
@@ -251,12 +244,7 @@ def _inline(bg, args, out_eqns, cvars, cvals, sum_last=0):
         cvars.append(nv)
         cvals.append(c)
         sub[id(v)] = nv
-    uses = {}
-    for e in bg.eqns:
-        for v in e.inputs:
-            uses[id(v)] = uses.get(id(v), 0) + 1
-    for v in bg.outvars:
-        uses[id(v)] = uses.get(id(v), 0) + 1
+    uses = use_counts(bg)
     producer = {}
     for e in bg.eqns:
         ne = Eqn(e.prim, [sub.get(id(v), v) for v in e.inputs], e.params, list(e.outputs))
