@@ -131,11 +131,34 @@ def _group_kernel(group):
     if not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
         size = int(np.prod(group.shape, dtype=np.int64))
         parallel_min = int(os.environ.get("TENSORLIB_FUSION_PARALLEL_MIN", str(1 << 22)))
-        return numba_fusion.build_kernel(group.eqns, group.inputs, group.outputs,
-                                         parallel=size >= parallel_min)
+        return _Tiered(group, lambda: numba_fusion.build_kernel(
+            group.eqns, group.inputs, group.outputs, parallel=size >= parallel_min))
     if all(blocked.can_block(e) for e in group.eqns):
         return blocked.BlockedGroup(group.eqns, group.inputs, group.outputs, group.shape)
     return _unfused(group)
+
+
+class _Tiered:
+    """A fused group that runs its equations one by one (NumPy) on its first call and as the
+    generated Numba loop from its second on: a jitted function called once (a notebook cell,
+    a script's first step) does not wait for Numba to compile (~0.3 s per loop, and Numba's
+    own import on the first), and one called again gets the fused loop. The loop is the same
+    arithmetic in the same order, so the results agree."""
+
+    __slots__ = ("_build", "_run", "_warm")
+
+    def __init__(self, group, build):
+        self._build = build
+        self._run = _unfused(group)
+        self._warm = False
+
+    def __call__(self, *bufs):
+        if self._build is not None:
+            if not self._warm:
+                self._warm = True
+            else:
+                self._run, self._build = self._build(), None
+        return self._run(*bufs)
 
 
 def _unfused(group):
