@@ -207,3 +207,21 @@ def test_body_errors_leave_no_level_behind():
         with pytest.raises(tl.errors.ConcretizationError, match="scan|concrete"):
             run()
         assert trace_depth() == 0
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 2, 5, 7])
+def test_map_batch_size_and_fori_unroll(batch_size, x64):
+    xs = tnp.linspace(-1.0, 1.0, 5)
+
+    def f(w):
+        return lax.map(lambda x: tnp.sin(x * w) * x, xs, batch_size=batch_size)
+
+    want = np.sin(xs.to_numpy() * 0.5) * xs.to_numpy()
+    np.testing.assert_allclose(f(0.5), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.jit(f)(0.5), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.jacrev(f)(0.5), np.cos(xs.to_numpy() * 0.5) * xs.to_numpy()
+                               ** 2, rtol=1e-12)
+    g = lambda w: lax.fori_loop(0, 5, lambda i, c: c * w + i, 1.0, unroll=2)  # noqa: E731
+    assert float(g(2.0)) == 2.0 ** 5 + sum(i * 2.0 ** (4 - i) for i in range(5))
+    with pytest.raises(ValueError, match="fori_loop: unroll needs Python-int"):
+        tl.jit(lambda n: lax.fori_loop(0, n, lambda i, c: c + i, 0, unroll=2))(3)

@@ -99,11 +99,11 @@ def _while(cond_fun, body_fun, init_val, bound):
     return tree_unflatten(in_tree, list(outs))
 
 
-def fori_loop(lower, upper, body_fun, init_val):
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     """``for i in range(lower, upper): val = body_fun(i, val)``.
 
-    With concrete bounds it is a ``scan`` (differentiable in reverse mode); otherwise a
-    ``while_loop``.
+    With concrete bounds it is a ``scan`` (differentiable in reverse mode; ``unroll`` is
+    passed on to it); otherwise a ``while_loop``.
 
     Examples
     --------
@@ -123,8 +123,12 @@ def fori_loop(lower, upper, body_fun, init_val):
         idx = iota(idx_dt, n)
         if lo_i:
             idx = idx + lo_i
-        out, _ = scan(lambda val, i: (body_fun(i, val), None), init_val, idx, length=n)
+        out, _ = scan(lambda val, i: (body_fun(i, val), None), init_val, idx, length=n,
+                      unroll=1 if unroll is None else unroll)
         return out
+    if unroll not in (None, 1, False):
+        raise ValueError("fori_loop: unroll needs Python-int (concrete) bounds, which make it "
+                         "a scan; with traced bounds it is a while_loop")
 
     def c(state):
         return state[0] < upper

@@ -437,8 +437,11 @@ def_vjp(scan_p)(scan_vjp)
 # loops written with scan
 
 
-def map(f, xs):
+def map(f, xs, *, batch_size=None):
     """``stack([f(x) for x in xs])`` over the leading axis, as a scan.
+
+    With ``batch_size``, ``f`` is vmapped over chunks of that many elements and the scan runs
+    over the chunks (the remainder, if any, is one more vmapped call).
 
     Examples
     --------
@@ -446,9 +449,30 @@ def map(f, xs):
     Array([0, 1, 4, 9], dtype=int32)
     >>> lax.map(lambda p: p[0] + p[1], (tnp.arange(3), tnp.array([10, 20, 30])))
     Array([10, 21, 32], dtype=int32)
+    >>> lax.map(lambda x: x * x, tnp.arange(5), batch_size=2)
+    Array([ 0,  1,  4,  9, 16], dtype=int32)
     """
-    _, ys = scan(lambda c, x: (c, f(x)), (), xs)
-    return ys
+    if batch_size is None:
+        _, ys = scan(lambda c, x: (c, f(x)), (), xs)
+        return ys
+    from tensorlib._src.numpy.shape_ops import concatenate
+    from tensorlib._src.ops.shape import reshape
+    from tensorlib._src.transforms.batching import vmap
+    from tensorlib._src.tree_util import tree_map
+
+    b = int(batch_size)
+    if b < 1:
+        raise ValueError(f"map: batch_size must be a positive int, got {batch_size!r}")
+    leaves = [asarray(x) for x in tree_flatten(xs)[0]]
+    n = _scan_length(xs, leaves, None)
+    m = n // b
+    head = tree_map(lambda x: reshape(asarray(x)[:m * b], (m, b) + asarray(x).shape[1:]), xs)
+    ys = tree_map(lambda y: reshape(y, (m * b,) + y.shape[2:]),
+                  scan(lambda c, x: (c, vmap(f)(x)), (), head)[1])
+    if m * b == n:
+        return ys
+    rest = vmap(f)(tree_map(lambda x: asarray(x)[m * b:], xs))
+    return tree_map(lambda a, r: concatenate([a, r]), ys, rest)
 
 
 def _scan_dce(eqn, used):
