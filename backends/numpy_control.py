@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 
-from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_p
+from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_grad_p, while_p
 from tensorlib._src.core import Array, backend_of
 
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -144,6 +144,13 @@ def _name_kernel(xp, x, *, name):
     return x
 
 
+def _while_grad_kernel(xp, *bufs, **params):
+    from tensorlib._src.control.dynamic import while_grad_kernel
+
+    outs = while_grad_kernel(*[Array(b, False) for b in bufs], **params)
+    return [xp.asarray(o._buf) for o in outs]
+
+
 def kernels(xp, ndarray):
     from tensorlib.backends.numpy_backend import bind_xp
 
@@ -151,4 +158,5 @@ def kernels(xp, ndarray):
             (while_p, (ndarray, [ndarray]), bind_xp(xp, _while_kernel)),
             (cond_p, (ndarray, [ndarray]), bind_xp(xp, _cond_kernel)),
             (checkpoint_p, (ndarray, [ndarray]), bind_xp(xp, _checkpoint_kernel)),
-            (name_p, (ndarray,), bind_xp(xp, _name_kernel))]
+            (name_p, (ndarray,), bind_xp(xp, _name_kernel)),
+            (while_grad_p, (ndarray, [ndarray]), bind_xp(xp, _while_grad_kernel))]

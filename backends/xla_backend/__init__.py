@@ -236,6 +236,24 @@ def _register_kernels():
 _register_kernels()
 
 
+def _while_grad_kernel(*bufs, **params):
+    """Reverse mode of an unbounded while_loop in a jitted program: the eager machinery runs
+    on this backend's arrays between compiled segments (a max_steps bound keeps the loop
+    inside the compiled program instead)."""
+    from tensorlib._src.control.dynamic import while_grad_kernel
+
+    return [o._buf for o in while_grad_kernel(*[core.Array(b, False) for b in bufs], **params)]
+
+
+def _register_while_grad():
+    from tensorlib._src.control.dynamic import while_grad_p
+
+    register_impl(while_grad_p, (XlaBuffer, [XlaBuffer]), _while_grad_kernel)
+
+
+_register_while_grad()
+
+
 def _load_numpy_backend():
     # NumPy buffers reach this backend (graph constants, host kernels, mixing errors): the
     # registry must know whose they are

@@ -268,9 +268,8 @@ class _EqnGraphCall:
     __slots__ = ("call",)
 
     def __init__(self, backend, prim, in_avals, params, out_avals):
-        from tensorlib._src.ir import Eqn, Graph, Var
-
         from tensorlib._src.control.optimize import split_scans
+        from tensorlib._src.ir import Eqn, Graph, Var
 
         ins, outs = [Var(a) for a in in_avals], [Var(a) for a in out_avals]
         graph = Graph([], [], ins, [Eqn(prim, ins, params, outs)], outs)

@@ -4,6 +4,7 @@ from tensorlib._src.control import custom as custom  # noqa: F401  (registers st
 from tensorlib._src.control.cond import cond as cond
 from tensorlib._src.control.cond import cond_p as cond_p
 from tensorlib._src.control.cond import switch as switch
+from tensorlib._src.control.dynamic import while_grad_p as while_grad_p
 from tensorlib._src.control.graphs import ControlFlowError as ControlFlowError
 from tensorlib._src.control.loops import fori_loop as fori_loop
 from tensorlib._src.control.loops import while_loop as while_loop
@@ -20,7 +21,7 @@ def _register_passes():
     from tensorlib._src.control.scan import _scan_dce
     from tensorlib._src.passes import dce_rules, no_fold
 
-    no_fold.update((cond_p, scan_p, while_p, checkpoint_p))
+    no_fold.update((cond_p, scan_p, while_p, checkpoint_p, while_grad_p))
     dce_rules[scan_p] = _scan_dce
     dce_rules[cond_p] = _cond_dce
 

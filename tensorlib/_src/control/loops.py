@@ -8,8 +8,9 @@ Reverse mode through ``while_loop`` is a tensorlib extension (JAX refuses it): t
 half learns an upper bound ``n`` on the trip count, then runs the loop as a masked ``scan`` of
 ``n`` steps (a lane that is done keeps its carry) with ``scan``'s residuals, so the backward
 half is ``scan``'s reverse scan. The bound is concrete eagerly (also under ``vmap``: the
-slowest lane's count) or given as ``max_steps``; staged without ``max_steps`` (``jit`` around
-``grad``), the trip count is unknown when the program is built, and the error says so.
+slowest lane's count) or given as ``max_steps``. Staged without ``max_steps`` (``jit`` around
+``grad``), the trip count is known only when the program runs: the backward half is then a
+``while_grad`` equation (``dynamic.py``) that does the same on the concrete values.
 """
 
 from __future__ import annotations
@@ -291,14 +292,14 @@ def while_vjp_fwd(primals, live, *, cond_graph, body_graph, cond_nconsts, body_n
     if n is None:
         n = max_steps
     if n is None:
-        from tensorlib._src.errors_util import user_frame
-
-        raise error(
-            "while_loop: reverse-mode differentiation needs the trip count, which is not known "
-            f"while the program is staged (jit around grad, at {user_frame()}). Bound the "
-            "loop: tensorlib.lax.while_loop(cond_fun, body_fun, init, max_steps=N) (a "
-            "tensorlib extension), or use lax.scan / lax.fori_loop with Python-int bounds; "
-            "outside jit, grad of while_loop works as it is")
+        # staged, unbounded: the forward loop as it is; the backward half learns the trip
+        # count when the program runs (dynamic.while_grad_p)
+        outs = counted[:-1]
+        params = dict(cond_graph=cond_graph, body_graph=body_graph, cond_nconsts=ncc,
+                      body_nconsts=nb, max_steps=max_steps, live=tuple(bool(x) for x in live),
+                      transforms=())
+        return list(outs), list(primals), {"scan": None, "n_carry": len(carry),
+                                           "dynamic": params}
     ncar = len(carry)
     c_avals = cond_graph.in_avals
     b_avals = body_graph.in_avals
@@ -317,10 +318,17 @@ def while_vjp_fwd(primals, live, *, cond_graph, body_graph, cond_nconsts, body_n
     s_live = list(live) + [False]
     outs, res, params = scan_vjp_fwd(s_primals, s_live, graph=g, num_consts=ncc + nb,
                                      num_carry=ncar + 1, length=n, reverse=False, unroll=1)
-    return outs[:ncar], res, {"scan": params["info"], "n_carry": ncar}
+    return outs[:ncar], res, {"scan": params["info"], "n_carry": ncar, "dynamic": None}
 
 
-def while_vjp(cts, _out, *residuals, scan, n_carry):
+def while_vjp(cts, _out, *residuals, scan, n_carry, dynamic):
+    if dynamic is not None:
+        from tensorlib._src.control.dynamic import while_grad_p
+
+        avals = dynamic["body_graph"].out_avals
+        cts = [c if c is not None else zeros(tangent_aval(a)) for c, a in zip(cts, avals)]
+        got = iter(while_grad_p.bind(*residuals, *cts, **dynamic))
+        return [next(got) if lv else None for lv in dynamic["live"]]
     in_cts = scan_vjp(list(cts) + [None], None, *residuals, info=scan)
     return in_cts[:-1]
 

@@ -111,7 +111,6 @@ def split_scan(eqn):
     if not pre and not post and not acc:
         return None
     consts_in, carry_in, xs_in = g.invars[:nc], g.invars[nc:nc + ncar], g.invars[nc + ncar:]
-    const_ids = {id(v) for v in consts_in} | {id(v) for v in g.constvars}
     pre_out_ids = {id(v) for e in pre for v in e.outputs}
     loop_out_ids = {id(v) for e in loop for v in e.outputs} | {id(v) for v in carry_in}
 
