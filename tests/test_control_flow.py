@@ -179,9 +179,12 @@ def test_docs_control_flow_examples():
     """The numbers docs/control-flow.md prints."""
     f = lambda a: lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0)  # noqa: E731
     assert (float(f(1.5)), float(tl.grad(f)(1.5))) == (11.390625, 45.5625)
+    assert float(tl.jit(tl.grad(f))(1.5)) == 45.5625
     g = lambda a: lax.while_loop(lambda x: x < 10.0, lambda x: x * a, 1.0,  # noqa: E731
                                  max_steps=20)
     assert float(tl.jit(tl.grad(g))(1.5)) == 45.5625
+    assert "while_grad[" in str(tl.make_graph(tl.grad(f))(1.5))
+    assert "while_grad[" not in str(tl.make_graph(tl.grad(g))(1.5))
 
     def loss(w, xs):
         def step(h, x):
