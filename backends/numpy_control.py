@@ -12,6 +12,7 @@ from __future__ import annotations
 import weakref
 
 from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_grad_p, while_p
+from tensorlib._src.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.core import Array, backend_of
 
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -135,9 +136,21 @@ def _cond_kernel(xp, index, *bufs, branches):
     return [xp.asarray(o) for o in _program(branches[i], index)(list(bufs))]
 
 
-def _checkpoint_kernel(xp, *bufs, graph, policy, prevent_cse):
+def _call_kernel(xp, graph, bufs):
     probe = (list(bufs) + [xp.empty(())])[0]
     return [xp.asarray(o) for o in _program(graph, probe)(list(bufs))]
+
+
+def _checkpoint_kernel(xp, *bufs, graph, policy, prevent_cse):
+    return _call_kernel(xp, graph, bufs)
+
+
+def _custom_jvp_kernel(xp, *bufs, call, jvp, num_consts):
+    return _call_kernel(xp, call, bufs)
+
+
+def _custom_vjp_kernel(xp, *bufs, call, fwd, bwd, num_consts):
+    return _call_kernel(xp, call, bufs)
 
 
 def _name_kernel(xp, x, *, name):
@@ -159,4 +172,6 @@ def kernels(xp, ndarray):
             (cond_p, (ndarray, [ndarray]), bind_xp(xp, _cond_kernel)),
             (checkpoint_p, (ndarray, [ndarray]), bind_xp(xp, _checkpoint_kernel)),
             (name_p, (ndarray,), bind_xp(xp, _name_kernel)),
+            (custom_jvp_call_p, (ndarray, [ndarray]), bind_xp(xp, _custom_jvp_kernel)),
+            (custom_vjp_call_p, (ndarray, [ndarray]), bind_xp(xp, _custom_vjp_kernel)),
             (while_grad_p, (ndarray, [ndarray]), bind_xp(xp, _while_grad_kernel))]

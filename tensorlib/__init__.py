@@ -7,8 +7,6 @@
 # ruff: noqa: F401
 from tensorlib._src import array_methods as _array_methods  # attaches Array's methods
 from tensorlib._src.api import (
-    custom_jvp as custom_jvp,
-    custom_vjp as custom_vjp,
     grad as grad,
     hessian as hessian,
     jacfwd as jacfwd,
@@ -19,6 +17,8 @@ from tensorlib._src.api import (
     value_and_grad as value_and_grad,
     vjp as vjp,
 )
+from tensorlib._src.control.custom import custom_jvp as custom_jvp
+from tensorlib._src.control.custom import custom_vjp as custom_vjp
 from tensorlib._src.control.remat import (
     checkpoint as checkpoint,
     checkpoint_name as checkpoint_name,

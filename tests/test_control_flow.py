@@ -228,3 +228,63 @@ def test_map_batch_size_and_fori_unroll(batch_size, x64):
     assert float(g(2.0)) == 2.0 ** 5 + sum(i * 2.0 ** (4 - i) for i in range(5))
     with pytest.raises(ValueError, match="fori_loop: unroll needs Python-int"):
         tl.jit(lambda n: lax.fori_loop(0, n, lambda i, c: c + i, 0, unroll=2))(3)
+
+
+def _clipped():
+    @tl.custom_vjp
+    def f(x, w):
+        return tnp.sin(x) * w
+
+    f.defvjp(lambda x, w: (f(x, w), (x, w)),
+             lambda res, g: (tnp.cos(res[0]) * res[1] * g * 0.5, tnp.sin(res[0]) * g))
+    return f
+
+
+def _scaled_exp():
+    @tl.custom_jvp
+    def f(x):
+        return tnp.exp(x)
+
+    f.defjvp(lambda p, t: (f(p[0]), 3.0 * f(p[0]) * t[0]))
+    return f
+
+
+def test_custom_rules_are_graphs_and_compose(x64):
+    """custom_jvp/custom_vjp hold closed graphs of the function and its rules; the rules hold
+    inside a scan under every composition, and under vmap."""
+    f, g = _clipped(), _scaled_exp()
+
+    def prog(p):
+        def step(c, x):
+            c = f(c + x, p) + g(c * 0.1)
+            return c, c
+        c, ys = lax.scan(step, 0.3, tnp.linspace(0, 1, 4))
+        return c + ys.sum()
+
+    text = str(tl.make_graph(prog)(0.7))
+    assert "custom_vjp_call[bwd={ lambda" in text and "custom_jvp_call[call={ lambda" in text
+    # the rules are not the functions' derivatives: compare each composition with itself
+    want = float(tl.grad(prog)(0.7))
+    for h in (tl.jit(tl.grad(prog)), tl.grad(tl.jit(prog)), tl.jacrev(prog)):
+        np.testing.assert_allclose(h(0.7), want, rtol=1e-12)
+    ws = tnp.array([0.7, 0.8])
+    np.testing.assert_allclose(tl.vmap(tl.grad(prog))(ws), [tl.grad(prog)(w) for w in ws],
+                               rtol=1e-12)
+    np.testing.assert_allclose(tl.jit(tl.vmap(tl.grad(prog)))(ws),
+                               [tl.grad(prog)(w) for w in ws], rtol=1e-12)
+    # the custom JVP holds under vmap and jit
+    assert float(tl.grad(g)(0.0)) == 3.0
+    np.testing.assert_allclose(tl.vmap(tl.grad(g))(tnp.zeros(2)), [3.0, 3.0])
+    np.testing.assert_allclose(tl.jit(tl.vmap(tl.jacfwd(g)))(tnp.zeros(2)), [3.0, 3.0])
+
+
+def test_custom_rule_closing_over_a_differentiated_value_is_an_error():
+    def h(w):
+        f = tl.custom_jvp(lambda x: x * w)
+        f.defjvp(lambda p, t: (f(p[0]), t[0] * w))
+        return f(2.0)
+
+    with pytest.raises(TypeError, match="custom_jvp: the function closes over a value that is "
+                                        "being differentiated"):
+        tl.grad(h)(1.0)
+    assert trace_depth() == 0

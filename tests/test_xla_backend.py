@@ -161,7 +161,9 @@ def test_matches_numpy_backend(name, fn, args):
 # Primitives without a StableHLO lowering, and why: windowed arg-reductions run on the host
 # through the NumPy kernels; debug_print calls back into Python. (Collectives lower to
 # cross-replica ops inside pmap's replicated module only.)
-NOT_LOWERED = {"reduce_window_argmax", "reduce_window_argmin", "debug_print"}
+# while_grad: reverse mode of an unbounded while_loop, whose residual buffer is sized when the
+# program runs; it runs on the host between compiled segments (max_steps keeps it compiled)
+NOT_LOWERED = {"reduce_window_argmax", "reduce_window_argmin", "debug_print", "while_grad"}
 
 
 def test_every_primitive_has_a_lowering_or_a_documented_fallback():

@@ -134,7 +134,6 @@ def module_for_eqn(prim, in_avals, params, out_avals):
 
 def sub_graphs(params):
     """The graphs inside an equation's params (control flow, jit calls, custom rules)."""
-    from tensorlib._src.control.custom import GraphFn
     from tensorlib._src.ir import Graph
     from tensorlib._src.transforms.jit import Executable
 
@@ -143,13 +142,12 @@ def sub_graphs(params):
         for x in (v if isinstance(v, tuple) else (v,)):
             if isinstance(x, Graph):
                 out.append(x)
-            elif isinstance(x, (GraphFn, Executable)):
+            elif isinstance(x, Executable):
                 out.append(x.graph)
     return out
 
 
-_CALLABLE_PARAMS = {"custom_vjp_call": ("fun",), "custom_jvp_call": ("fun",),
-                    "jit_call": ("exe",)}
+_CALLABLE_PARAMS = {"jit_call": ("exe",)}
 
 
 def can_lower(prim, params, avals=()) -> bool:
@@ -163,13 +161,12 @@ def can_lower(prim, params, avals=()) -> bool:
         return False
     names = _CALLABLE_PARAMS.get(prim.name)
     if names:
-        from tensorlib._src.control.custom import GraphFn
         from tensorlib._src.transforms.jit import Executable
 
         for n in names:
             v = params[n]
             for x in (v if isinstance(v, tuple) else (v,)):
-                if not isinstance(x, (GraphFn, Executable)):
+                if not isinstance(x, Executable):
                     return False
     return all(graph_lowerable(g) for g in sub_graphs(params))
 

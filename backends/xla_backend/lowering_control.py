@@ -15,15 +15,8 @@ from tensorlib.backends.xla_backend.lowering import lower_graph, register
 from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient_p
 from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_p
-from tensorlib._src.transforms.ad import custom_jvp_call_p, custom_vjp_call_p
+from tensorlib._src.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.transforms.jit import jit_call_p
-
-
-def call_graphfn(em, gfn, args):
-    """Emit a GraphFn applied to ``args`` = (own operands..., captured operands...)."""
-    own = list(args[:gfn.n_args])
-    caps = args[gfn.n_args:]
-    return lower_graph(em, gfn.graph, own + [caps[i] for i in gfn.cap_index])
 
 
 @register(cond_p)
@@ -119,13 +112,13 @@ def _jit_call_lower(em, args, outs, *, exe, name):
 
 
 @register(custom_vjp_call_p)
-def _custom_vjp_lower(em, args, outs, *, fun, fwd, bwd):
-    return call_graphfn(em, fun, list(args))
+def _custom_vjp_lower(em, args, outs, *, call, fwd, bwd, num_consts):
+    return lower_graph(em, call, list(args))
 
 
 @register(custom_jvp_call_p)
-def _custom_jvp_lower(em, args, outs, *, fun, jvp):
-    return call_graphfn(em, fun, list(args))
+def _custom_jvp_lower(em, args, outs, *, call, jvp, num_consts):
+    return lower_graph(em, call, list(args))
 
 
 @register(stop_gradient_p)

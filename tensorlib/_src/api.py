@@ -1,5 +1,6 @@
 """The differentiation transforms: grad, value_and_grad, vjp, jvp, linearize, jacfwd, jacrev,
-hessian, stop_gradient, custom_vjp, custom_jvp and checkpoint."""
+hessian and stop_gradient (custom_vjp, custom_jvp and checkpoint live with control flow, in
+tensorlib._src.control: they are primitives holding closed graphs)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from tensorlib._src.ops.elementwise import full
 from tensorlib._src.ops.shape import reshape
 from tensorlib._src.rules import def_jvp, def_shape, def_vjp
 from tensorlib._src.transforms.ad import (
-    custom_jvp_call_p,
-    custom_vjp_call_p,
     instantiate,
     jvp_flat,
     vjp_flat,
@@ -449,131 +448,6 @@ def stop_gradient(x):
     Array(3., dtype=float32)
     """
     return tree_map(lambda v: stop_gradient_p.bind(_as_array(v)), x)
-
-
-# --------------------------------------------------------------------------------------------
-class custom_vjp:
-    """A function with a user-defined VJP: ``f.defvjp(fwd, bwd)``.
-
-    ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, ct) -> tuple of input cotangents``.
-    """
-
-    def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
-        self.fwd = self.bwd = None
-
-    def defvjp(self, fwd, bwd):
-        self.fwd, self.bwd = fwd, bwd
-        return self
-
-    def __call__(self, *args):
-        if self.fwd is None:
-            raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
-        nd = self.nondiff_argnums
-        static = {i: args[i] for i in nd}
-        dyn = [a for i, a in enumerate(args) if i not in nd]
-        flat, in_tree = tree_flatten(dyn)
-        flat = [_as_array(x) for x in flat]
-        box = []
-
-        def full_args(leaves):
-            it = iter(tree_unflatten(in_tree, list(leaves)))
-            return [static[i] if i in static else next(it) for i in range(len(args))]
-
-        def fun_flat(*leaves):
-            out = self.fun(*full_args(leaves))
-            o, t = tree_flatten(out)
-            box.append(t)
-            return o
-
-        def fwd_flat(*leaves):
-            out, res = self.fwd(*full_args(leaves))
-            o, t = tree_flatten(out)
-            box.append(t)
-            return o, res
-
-        def bwd_flat(res, cts):
-            ct_tree = tree_unflatten(box[-1], list(cts))
-            nd_vals = [static[i] for i in nd]
-            in_cts = self.bwd(*nd_vals, res, ct_tree) if nd else self.bwd(res, ct_tree)
-            if not isinstance(in_cts, (tuple, list)) or len(in_cts) != len(dyn):
-                raise ValueError(f"custom_vjp {self.fun.__name__}: bwd must return a tuple with "
-                                 f"one cotangent per differentiable argument ({len(dyn)})")
-            ct_leaves = []
-            for arg, ct in zip(dyn, in_cts):
-                n = len(tree_flatten(arg)[0])
-                leaves = [None] * n if ct is None else tree_flatten(ct)[0]
-                if len(leaves) != n:
-                    raise ValueError(f"custom_vjp {self.fun.__name__}: bwd returned a cotangent "
-                                     f"with {len(leaves)} leaves for an argument with {n}")
-                ct_leaves.extend(leaves)
-            return ct_leaves
-
-        outs = custom_vjp_call_p.bind(*flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat)
-        return tree_unflatten(box[-1], list(outs))
-
-
-class custom_jvp:
-    """A function with a user-defined JVP: ``f.defjvp(jvp)`` with
-    ``jvp(primals, tangents) -> (out, tangent_out)``. Reverse mode transposes the JVP."""
-
-    def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
-        self.jvp = None
-
-    def defjvp(self, jvp_rule):
-        self.jvp = jvp_rule
-        return jvp_rule
-
-    def defjvps(self, *tangent_fns):
-        def rule(primals, tangents):
-            out = self.fun(*primals)
-            t_out = None
-            for fn, t in zip(tangent_fns, tangents):
-                if fn is None:
-                    continue
-                c = fn(t, out, *primals)
-                t_out = c if t_out is None else t_out + c
-            return out, t_out
-
-        self.jvp = rule
-
-    def __call__(self, *args):
-        if self.jvp is None:
-            raise TypeError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
-        nd = self.nondiff_argnums
-        static = {i: args[i] for i in nd}
-        dyn = [a for i, a in enumerate(args) if i not in nd]
-        flat, in_tree = tree_flatten(dyn)
-        flat = [_as_array(x) for x in flat]
-        box = []
-
-        def full_args(leaves):
-            it = iter(tree_unflatten(in_tree, list(leaves)))
-            return [static[i] if i in static else next(it) for i in range(len(args))]
-
-        def fun_flat(*leaves):
-            o, t = tree_flatten(self.fun(*full_args(leaves)))
-            box.append(t)
-            return o
-
-        def jvp_flat_rule(primals, tangents):
-            ps = [a for i, a in enumerate(full_args(primals)) if i not in nd]
-            ts = tree_unflatten(in_tree, list(tangents))
-            nd_vals = [static[i] for i in nd]
-            out, t_out = self.jvp(*nd_vals, tuple(ps), tuple(ts))
-            o, t = tree_flatten(out)
-            box.append(t)
-            return o, tree_flatten(t_out)[0]
-
-        outs = custom_jvp_call_p.bind(*flat, fun=fun_flat, jvp=jvp_flat_rule)
-        return tree_unflatten(box[-1], list(outs))
-
-
 
 
 def _stop_gradient_impl(x):

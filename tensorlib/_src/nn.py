@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.api import custom_jvp, stop_gradient
+from tensorlib._src.api import stop_gradient
+from tensorlib._src.control.custom import custom_jvp
 from tensorlib._src.core import Array
 from tensorlib._src.numpy import reductions as red
 from tensorlib._src.numpy import ufuncs as uf

@@ -87,7 +87,7 @@ def main():
         for t in steps:
             xs = data[t]
             g(params, xs)  # compile outside the measurement
-            peaks.append(peak_bytes(lambda: g(params, xs)) / 2**20)
+            peaks.append(peak_bytes(lambda g=g, xs=xs: g(params, xs)) / 2**20)
         slope = (peaks[-1] - peaks[0]) / (steps[-1] - steps[0])
         start = time.perf_counter()
         n = 3

@@ -336,7 +336,7 @@ def main():
                                                for (lib, mode), n in rounds.items()))
         starred = set()
         for mode in MODES:
-            def cell(lib, what, mode=mode):
+            def cell(lib, what, mode=mode, first=first, times=times, starred=starred):
                 key = (lib, mode)
                 res = first[key]
                 if not isinstance(res, dict):
@@ -351,7 +351,7 @@ def main():
                 starred.add(key)
                 return res["second_s"]
 
-            def star(lib, mode=mode):
+            def star(lib, mode=mode, starred=starred):
                 return "*" if (lib, mode) in starred else ""
 
             jf, js = cell("jax", "first"), cell("jax", "steady")

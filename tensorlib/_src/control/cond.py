@@ -20,12 +20,11 @@ from tensorlib._src.control.graphs import (
     stage,
     tangent_aval,
     trace_closed,
+    union_captures,
     vjp_split,
-    with_invars,
     zeros,
 )
 from tensorlib._src.core import WEAK_RULE, AbstractArray, Primitive
-from tensorlib._src.ir import Var
 from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
@@ -97,17 +96,7 @@ def _cond(idx, branches, operands, op):
     _check_branches(op, traced, trees, ["false_fun", "true_fun"] if op == "cond" and
                     len(branches) == 2 else [f"branch {k}" for k in range(len(branches))])
     # every branch takes the union of what any branch closed over
-    caps, pos = [], {}
-    for _, c in traced:
-        for t in c:
-            if id(t) not in pos:
-                pos[id(t)] = len(caps)
-                caps.append(t)
-    graphs = []
-    for g, c in traced:
-        own = dict(zip((id(t) for t in c), g.invars[:len(c)]))
-        cap_vars = [own.get(id(t)) or Var(t.aval) for t in caps]
-        graphs.append(with_invars(g, cap_vars + g.invars[len(c):]))
+    graphs, caps = union_captures(traced)
     outs = cond_p.bind(idx, *caps, *flat, branches=tuple(graphs))
     return tree_unflatten(trees[0][0], list(outs))
 

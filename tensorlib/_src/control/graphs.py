@@ -18,6 +18,8 @@ user's Python again: they transform graphs.
 
 from __future__ import annotations
 
+import weakref
+
 from tensorlib._src import dtypes
 from tensorlib._src.core import AbstractArray, Tracer, new_trace
 from tensorlib._src.ir import Eqn, Graph, Var, eval_graph
@@ -50,6 +52,23 @@ def trace_closed(fn, in_avals, name="body"):
     return g, list(closed.captured)
 
 
+def union_captures(traced):
+    """Graphs traced over the same arguments, each ``(graph, captured)`` from ``trace_closed``,
+    given one list of captured inputs (the union): ``(graphs, captured)``."""
+    caps, pos = [], {}
+    for _, c in traced:
+        for t in c:
+            if id(t) not in pos:
+                pos[id(t)] = len(caps)
+                caps.append(t)
+    graphs = []
+    for g, c in traced:
+        own = dict(zip((id(t) for t in c), g.invars[:len(c)]))
+        graphs.append(with_invars(g, [own.get(id(t)) or Var(t.aval) for t in caps]
+                                  + g.invars[len(c):]))
+    return graphs, caps
+
+
 def stage(fn, in_avals):
     """Stage a function of a rule (it closes over nothing staged): its graph."""
     closed = trace_to_graph(lambda *a: [asarray(v) for v in fn(*a)], in_avals)
@@ -59,8 +78,28 @@ def stage(fn, in_avals):
 
 
 def call(graph, args):
-    """Evaluate ``graph`` on ``args`` by binding its equations (under any transformation)."""
-    return eval_graph(graph, graph.consts, list(args))
+    """Evaluate ``graph`` on ``args`` by binding its equations (under any transformation).
+
+    Its constants are used on the current backend (constant folding leaves host arrays in
+    graphs staged for another backend); the moved copies are kept with the graph."""
+    return eval_graph(graph, _consts(graph), list(args))
+
+
+_moved: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _consts(graph):
+    from tensorlib._src.core import current_backend
+    from tensorlib._src.transforms.jit import _consts_on
+
+    if not graph.consts:
+        return graph.consts
+    be = current_backend()
+    per = _moved.setdefault(graph, {})
+    got = per.get(be.name)
+    if got is None:
+        got = per[be.name] = _consts_on(be, graph.consts)
+    return got
 
 
 def with_invars(graph, invars):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from tensorlib._src import dtypes
 from tensorlib._src.core import (
     Array,
-    Primitive,
     Trace,
     Tracer,
     _tls,
@@ -21,7 +20,7 @@ from tensorlib._src.core import (
     new_trace,
 )
 from tensorlib._src.ir import Eqn, Var
-from tensorlib._src.ops.elementwise import add, add_p, full, neg_p, sub_p, zeros_like
+from tensorlib._src.ops.elementwise import add, add_p, full, neg_p, sub_p
 from tensorlib._src.rules import (
     inline_rules,
     jvp_rules,
@@ -32,14 +31,6 @@ from tensorlib._src.rules import (
     vjp_wants_mask,
 )
 from tensorlib.errors import MissingRuleError
-
-# --------------------------------------------------------------------------------------------
-# custom-derivative primitives: their rules come in the params
-
-
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-
 
 # --------------------------------------------------------------------------------------------
 # reverse mode: the tape
@@ -95,8 +86,7 @@ class TapeTrace(Trace):
 
     def process(self, prim, args, params):
         """The hot path: unwrap this tape's tracers without wrapping constants first."""
-        if (prim in inline_rules or prim in vjp_fwd_rules or prim is custom_vjp_call_p
-                or prim is custom_jvp_call_p):
+        if prim in inline_rules or prim in vjp_fwd_rules:
             return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
         primals, in_vars, live, concrete = [], [], False, True
         for a in args:
@@ -143,10 +133,6 @@ class TapeTrace(Trace):
         if inline is not None:
             return inline(self, tracers, params)
         primals = [t.primal for t in tracers]
-        if prim is custom_vjp_call_p:
-            return self._custom_vjp(tracers, primals, params)
-        if prim is custom_jvp_call_p:
-            return self._custom_jvp(tracers, primals, params)
         fwd = vjp_fwd_rules.get(prim)
         if fwd is not None:
             return self._split(prim, fwd, tracers, primals, params)
@@ -168,49 +154,6 @@ class TapeTrace(Trace):
         out_vars = [Var() if dtypes.is_inexact(get_aval(o).dtype) else None for o in outs]
         self.payload.append(Eqn(prim, in_vars, bwd_params, out_vars, list(residuals), None))
         return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
-
-    def _record_custom(self, tracers, outs, bwd, residuals):
-        """Record a custom rule; ``bwd(residuals, cts)``. The residuals are kept as the
-        equation's ``in_vals``, where a staged tape's reader can find and replace them."""
-        in_vars = [t.var for t in tracers]
-        if all(v is None for v in in_vars):
-            return outs
-        out_vars = [Var() for _ in outs]
-        self.payload.append(
-            Eqn(custom_vjp_call_p, in_vars, {"bwd": bwd}, out_vars, list(residuals), None))
-        return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
-
-    def _custom_vjp(self, tracers, primals, params):
-        from tensorlib._src.tree_util import tree_flatten, tree_unflatten
-
-        outs, res = params["fwd"](*primals)
-        res_leaves, res_tree = tree_flatten(res)
-        user_bwd = params["bwd"]
-
-        def bwd(leaves, cts):
-            return user_bwd(tree_unflatten(res_tree, list(leaves)), cts)
-
-        return self._record_custom(tracers, list(outs), bwd, res_leaves)
-
-    def _custom_jvp(self, tracers, primals, params):
-        outs = params["fun"](*primals)
-        jvp_fn = params["jvp"]
-
-        def bwd(primals, cts):
-            # The tangent map t -> jvp(primals, t) is linear: the tape transposes it.
-            zeros = [zeros_like(p) if dtypes.is_inexact(p.dtype) else None for p in primals]
-
-            def tangent_map(*ts):
-                it = iter(ts)
-                full_t = [None if z is None else next(it) for z in zeros]
-                return jvp_fn(primals, full_t)[1]
-
-            live = [z for z in zeros if z is not None]
-            _, pullback = vjp_flat(tangent_map, live)
-            ct_live = iter(pullback(cts))
-            return [None if z is None else next(ct_live) for z in zeros]
-
-        return self._record_custom(tracers, list(outs), bwd, primals)
 
 
 def backward_pass(tape, seeds):
@@ -239,10 +182,6 @@ def backward_pass(tape, seeds):
 
 def _apply_vjp(eqn, cts):
     prim = eqn.prim
-    if prim is custom_vjp_call_p:
-        if any(c is None for c in cts):
-            cts = [zeros_like_out(c, v) for c, v in zip(cts, eqn.outputs)]
-        return eqn.params["bwd"](eqn.in_vals, cts)
     rule = vjp_rules.get(prim)
     if rule is None:
         raise MissingRuleError("VJP", prim)
@@ -253,12 +192,6 @@ def _apply_vjp(eqn, cts):
         return rule(cts[0], out, *eqn.in_vals, _needs=[v is not None for v in eqn.inputs],
                     **eqn.params)
     return rule(cts[0], out, *eqn.in_vals, **eqn.params)
-
-
-def zeros_like_out(ct, var):
-    if ct is not None:
-        return ct
-    raise MissingRuleError("custom VJP (zero cotangent for an unused output)", custom_vjp_call_p)
 
 
 def _unwrap_out(trace, x):
@@ -356,15 +289,6 @@ class JVPTrace(Trace):
             return inline(self, tracers, params)
         primals = [t.primal for t in tracers]
         tangents = [t.tangent for t in tracers]
-        if prim is custom_vjp_call_p:
-            # Forward mode through a custom_vjp function differentiates its forward code.
-            return params["fun"](*tracers)
-        if prim is custom_jvp_call_p:
-            if all(t is None for t in tangents):
-                return params["fun"](*primals)
-            ts = [instantiate_tangent(t, p) for t, p in zip(tangents, primals)]
-            outs, t_outs = params["jvp"](primals, ts)
-            return [JVPTracer(self, o, t) for o, t in zip(outs, t_outs)]
         if all(t is None for t in tangents) or prim in nondiff:
             return prim.bind(*primals, **params)
         rule = jvp_rules.get(prim)
@@ -374,13 +298,6 @@ class JVPTrace(Trace):
         if prim.multiple_results:
             return [JVPTracer(self, o, t) for o, t in zip(out, t_out)]
         return JVPTracer(self, out, t_out)
-
-
-def instantiate_tangent(t, primal):
-    if t is not None:
-        return t
-    aval = get_aval(primal)
-    return full(aval.shape, 0, aval.dtype)
 
 
 def jvp_flat(fun, primals, tangents):
@@ -394,15 +311,3 @@ def jvp_flat(fun, primals, tangents):
             else:
                 res.append((o, None))
     return [p for p, _ in res], [t for _, t in res]
-
-
-def _custom_vjp_impl(*args, fun, fwd, bwd):
-    return fun(*args)
-
-
-def _custom_jvp_impl(*args, fun, jvp):
-    return fun(*args)
-
-
-custom_vjp_call_p.impl = _custom_vjp_impl
-custom_jvp_call_p.impl = _custom_jvp_impl

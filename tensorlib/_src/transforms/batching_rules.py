@@ -313,11 +313,9 @@ def _current_batch_trace(info):
 
 def _register_higher_order():
     from tensorlib._src import api, debug
-    from tensorlib._src.transforms import ad, jit
+    from tensorlib._src.transforms import jit
 
     def_elementwise_batch(api.stop_gradient_p)
-    _inline_batch(ad.custom_vjp_call_p, lambda *a, fun, fwd, bwd: fun(*a))
-    _inline_batch(ad.custom_jvp_call_p, lambda *a, fun, jvp: fun(*a))
     _inline_batch(jit.jit_call_p, lambda *a, exe, name: _eval_exe_graph(exe, a))
     _inline_batch(debug.debug_print_p)
 
