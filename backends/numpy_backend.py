@@ -552,6 +552,30 @@ _MATMUL_2D = {  # (lhs contracting, rhs contracting) of 2-D operands -> which si
 }
 
 
+def specialize(eqn):
+    """A compiled graph's kernel for ``eqn`` with its params bound at compile time, or None
+    (the generic kernel then): a 2-D matmul becomes one ``numpy.dot`` on (transposed) views,
+    without reading its dimension numbers at every call (2-3 us of a 4 us call in a loop)."""
+    if eqn.prim is not rd.dot_general_p:
+        return None
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    x, y = (v.aval for v in eqn.inputs)
+    if (lb or rb or x.ndim != 2 or y.ndim != 2 or x.dtype.kind not in "fc" or x.dtype != y.dtype
+            or eqn.params["preferred_element_type"] not in (None, x.dtype)):
+        return None
+    tt = _MATMUL_2D.get((tuple(lc), tuple(rc)))
+    if tt is None:
+        return None
+    dot = np.dot
+    if tt == (False, False):
+        return dot
+    if tt == (False, True):
+        return lambda a, b: dot(a, b.T)
+    if tt == (True, False):
+        return lambda a, b: dot(a.T, b)
+    return lambda a, b: dot(a.T, b.T)
+
+
 def _dot_kernels(xp, ndarray):
     arr = _make_arr(xp, ndarray)
 

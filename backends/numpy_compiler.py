@@ -64,11 +64,12 @@ def units_of(graph, groups):
     return units
 
 
-def plan(graph, units, group_kernel, kernel_of):
+def plan(graph, units, group_kernel, kernel_of, specialize=None):
     """``(slot, steps)``: every value gets a slot of the run-time buffer list (constants,
     then inputs, then the rest), and each unit becomes a step that also names the slots to
     release after it (their last use). ``group_kernel(group)`` and ``kernel_of(prim, n_in)``
-    are the backend's; shared with the CuPy compiler."""
+    are the backend's; shared with the CuPy compiler. ``specialize(eqn)``, if given, may
+    return a kernel of the buffers alone, with the equation's params fixed at compile time."""
     slot = {}
     for v in list(graph.constvars) + list(graph.invars):
         slot[id(v)] = len(slot)
@@ -91,31 +92,59 @@ def plan(graph, units, group_kernel, kernel_of):
             weak = tuple(v.aval.weak_type for v in obj.inputs)
             steps.append((1, obj.prim, ins, outs, obj.params, free, weak))
         else:
+            fn = specialize(obj) if specialize is not None else None
+            if fn is not None:
+                steps.append((0, fn, ins, outs, _NO_PARAMS, free, obj.prim.multiple_results))
+                continue
             fn = kernel_of(obj.prim, len(ins))
             steps.append((0, fn, ins, outs, obj.params, free, obj.prim.multiple_results))
     return slot, steps
 
 
-def execute(steps, env):
-    """Run ``plan``'s steps over the buffer list ``env`` (slots filled in place)."""
-    for kind, fn, ins, outs, params, free, extra in steps:
+_NO_PARAMS: dict = {}
+
+
+def program(steps, n_args, out_slots, name="program"):
+    """``plan``'s steps as one generated Python function of the first ``n_args`` slots
+    (constants, then inputs) returning the output buffers.
+
+    Straight-line code over local variables: no buffer list to index, no per-step tuple to
+    unpack, ``del`` where a buffer's last use is (so peak memory still follows the live set).
+    In a loop body run thousands of times, this is most of the executor's cost.
+    """
+    env = {"_impl": _run_impl}
+    lines = [f"def {name}({', '.join(f'b{i}' for i in range(n_args))}):"]
+    for j, (kind, fn, ins, outs, params, free, extra) in enumerate(steps):
+        env[f"k{j}"] = fn
+        args = ", ".join(f"b{i}" for i in ins)
         if kind == 0:
-            r = fn(*[env[i] for i in ins], **params)
-            if extra:
-                for o, b in zip(outs, r):
-                    env[o] = b
-            else:
-                env[outs[0]] = r
+            if params:
+                env[f"p{j}"] = params
+                args = f"{args}, **p{j}" if args else f"**p{j}"
+            call = f"k{j}({args})"
+            multiple = extra
         elif kind == 2:
-            for o, b in zip(outs, fn(*[env[i] for i in ins])):
-                env[o] = b
+            call, multiple = f"k{j}({args})", True
         else:
-            arrs = [Array(env[i], w) for i, w in zip(ins, extra)]
-            res = fn.impl(*arrs, **params)
-            for o, a in zip(outs, res if fn.multiple_results else (res,)):
-                env[o] = a._buf
-        for i in free:
-            env[i] = None
+            env[f"p{j}"], env[f"w{j}"] = params, extra
+            call, multiple = f"_impl(k{j}, p{j}, w{j}, ({args}{',' if ins else ''}))", True
+        if multiple:
+            targets = ", ".join(f"b{o}" for o in outs)
+            lines.append(f"    {targets}{',' if len(outs) == 1 else ''} = {call}"
+                         if outs else f"    {call}")
+        else:
+            lines.append(f"    b{outs[0]} = {call}")
+        if free:
+            lines.append(f"    del {', '.join(f'b{i}' for i in dict.fromkeys(free))}")
+    lines.append(f"    return [{', '.join(f'b{s}' for s in out_slots)}]")
+    exec(compile("\n".join(lines) + "\n", f"<tensorlib {name}>", "exec"), env)  # noqa: S102
+    return env[name]
+
+
+def _run_impl(prim, params, weak, bufs):
+    """A step of a primitive that runs through its ``impl`` (a jit call, a custom call)."""
+    res = prim.impl(*[Array(b, w) for b, w in zip(bufs, weak)], **params)
+    return [a._buf for a in (res if prim.multiple_results else (res,))]
 
 
 def _group_kernel(group):
@@ -180,42 +209,29 @@ def compile_graph(graph):
 
     graph = split_scans(graph)
     units = _units(graph)
-    slot, steps = plan(graph, units, _group_kernel, _kernel)
-    n_slots = len(slot)
+    from tensorlib.backends.numpy_backend import specialize
+
+    slot, steps = plan(graph, units, _group_kernel, _kernel, specialize)
     const_bufs = [c._buf for c in graph.consts]
     n_consts = len(const_bufs)
     out_slots = [slot[id(v)] for v in graph.outvars]
     out_weak = [v.aval.weak_type for v in graph.outvars]
 
+    prog = program(steps, n_consts + len(graph.invars), out_slots)
+
     def run(*args):
-        env = [None] * n_slots
-        env[:n_consts] = const_bufs
-        env[n_consts:n_consts + len(args)] = [a._buf for a in args]
-        execute(steps, env)
-        return [Array(env[s], w) for s, w in zip(out_slots, out_weak)]
+        return [Array(b, w) for b, w in
+                zip(prog(*const_bufs, *[a._buf for a in args]), out_weak)]
 
     def run_bufs(bufs):
         # the loop kernels' entry (numpy_control): buffers in, buffers out, nothing wrapped
-        env = [None] * n_slots
-        env[:n_consts] = const_bufs
-        env[n_consts:n_consts + len(bufs)] = bufs
-        execute(steps, env)
-        return [env[s] for s in out_slots]
+        return prog(*const_bufs, *bufs)
 
     def stepper(fixed):
-        """A loop's runner: the inputs ``fixed`` (a loop's constants) are set once; then
-        ``step(rest) -> outputs`` per iteration, on one buffer list (no per-step setup)."""
-        env = [None] * n_slots
-        env[:n_consts] = const_bufs
-        k = n_consts + len(fixed)
-        env[n_consts:k] = fixed
-
-        def step(rest):
-            env[k:k + len(rest)] = rest
-            execute(steps, env)  # inputs are never released, so ``fixed`` stays
-            return [env[s] for s in out_slots]
-
-        return step
+        """A loop's runner: the inputs ``fixed`` (a loop's constants) are bound once; then
+        ``step(rest) -> outputs`` per iteration."""
+        head = list(const_bufs) + list(fixed)
+        return lambda rest: prog(*head, *rest)
 
     run.units = units
     run.bufs = run_bufs

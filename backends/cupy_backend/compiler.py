@@ -15,7 +15,7 @@ import os
 import cupy
 import numpy as np
 from tensorlib.backends.cupy_backend import codegen
-from tensorlib.backends.numpy_compiler import execute, plan, units_of
+from tensorlib.backends.numpy_compiler import plan, program, units_of
 
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
@@ -72,11 +72,11 @@ def compile_graph(backend, graph):
     graph = split_scans(graph)
     units = _units(graph)
     slot, steps = plan(graph, units, _group_kernel, _kernel)
-    n_slots = len(slot)
     n_consts = len(graph.consts)
     consts_on = {}  # device id -> the constants uploaded there (once)
     out_slots = [slot[id(v)] for v in graph.outvars]
     out_weak = [v.aval.weak_type for v in graph.outvars]
+    prog = program(steps, n_consts + len(graph.invars), out_slots)
 
     def consts(dev):
         c = consts_on.get(dev)
@@ -90,12 +90,9 @@ def compile_graph(backend, graph):
     def run(*args):
         bufs = [a._buf for a in args]
         dev = bufs[0].device.id if bufs else cupy.cuda.runtime.getDevice()
-        env = [None] * n_slots
-        env[:n_consts] = consts(dev)
-        env[n_consts:n_consts + len(bufs)] = bufs
         with cupy.cuda.Device(dev):
-            execute(steps, env)
-        return [Array(env[s], w) for s, w in zip(out_slots, out_weak, strict=True)]
+            outs = prog(*consts(dev), *bufs)
+        return [Array(b, w) for b, w in zip(outs, out_weak, strict=True)]
 
     run.units = units
     return run
