@@ -40,6 +40,7 @@ from tensorlib._src.transforms.batching import vmap as vmap
 from tensorlib._src.transforms.pmap import pmap as pmap
 from tensorlib._src.transforms.jit import (
     disable_jit as disable_jit,
+    enable_x64 as enable_x64,
     jit as jit,
     make_graph as make_graph,
 )

@@ -11,6 +11,7 @@ and stacks the results on the first GPU.
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 
 import cupy
 import numpy as np
@@ -147,7 +148,9 @@ class NcclSpmd:
     def run(self, flat, axes):
         shards = [[self._shard(x, a, r) for x, a in zip(flat, axes, strict=True)]
                   for r in range(len(self.devices))]
-        futures = [self.pool.submit(self._work, r, s) for r, s in enumerate(shards)]
+        # the caller's scoped settings (contextvars) hold in each device's thread too
+        futures = [self.pool.submit(contextvars.copy_context().run, self._work, r, s)
+                   for r, s in enumerate(shards)]
         per_dev = [f.result() for f in futures]
         home = self.devices[0]
         with home.cuda:

@@ -86,12 +86,9 @@ def backend(name: str):
     'numpy'
     """
     be = get_backend(name)
-    prev = core._current[0]
-    core._current[0] = be
-    try:
+    # scoped to this thread/task (contextvars), restored on exit
+    with config.scoped("backend", be.name):
         yield be
-    finally:
-        core._current[0] = prev
 
 
 def backend_for_buffer(buf):

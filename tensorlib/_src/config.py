@@ -1,7 +1,17 @@
-"""Global configuration: ``tl.config.update(name, value)`` and the environment variables."""
+"""Configuration: ``tl.config.update(name, value)``, the environment variables, and scoped
+overrides.
+
+``config.update`` sets a process-wide value (as ``jax.config.update`` does). The context
+managers ``tl.backend(...)``, ``tl.disable_jit()`` and ``tl.enable_x64()`` override
+``backend``, ``disable_jit`` and ``enable_x64`` in a ``contextvars`` variable: the override
+holds in this thread (or asyncio task) only, and is undone on exit, exceptions included. A
+read (``config.enable_x64``) sees the innermost override, else the process-wide value.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 
 from tensorlib.errors import ConfigError
@@ -11,12 +21,37 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+# the settings a ``with`` block may override for its thread/task; None: no override
+_SCOPED = {name: contextvars.ContextVar(f"tensorlib_{name}", default=None)
+           for name in ("enable_x64", "disable_jit", "backend")}
+
+
+def _scoped(name):
+    var = _SCOPED[name]
+
+    def get(self):
+        v = var.get()
+        return self._global[name] if v is None else v
+
+    def set_(self, value):
+        self._global[name] = value
+
+    return property(get, set_, doc=f"``{name}``: the innermost scoped override, else the "
+                    "process-wide value")
+
+
 class Config:
-    """Process-wide settings, read from ``TENSORLIB_*`` environment variables at import."""
+    """Settings, read from ``TENSORLIB_*`` environment variables at import."""
 
     _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules")
 
+    enable_x64 = _scoped("enable_x64")
+    disable_jit = _scoped("disable_jit")
+    backend = _scoped("backend")
+
     def __init__(self):
+        self._global = {}
+        self._listeners = []
         self.enable_x64 = _env_flag("TENSORLIB_ENABLE_X64")
         self.disable_jit = _env_flag("TENSORLIB_DISABLE_JIT")
         self.debug_nans = _env_flag("TENSORLIB_DEBUG_NANS")
@@ -24,7 +59,6 @@ class Config:
         # result. Off by default (it costs a microsecond per op); the test suite turns it on.
         self.check_rules = _env_flag("TENSORLIB_CHECK_RULES")
         self.backend = os.environ.get("TENSORLIB_BACKEND", "numpy").strip().lower() or "numpy"
-        self._listeners = []
 
     def update(self, name: str, value) -> None:
         """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``.
@@ -43,7 +77,7 @@ class Config:
             value = str(value).lower()
         else:
             value = bool(value)
-        prev = getattr(self, name)
+        prev = self._global[name] if name in self._global else getattr(self, name)
         setattr(self, name, value)
         try:
             for fn in self._listeners:
@@ -57,6 +91,15 @@ class Config:
 
     def read(self, name: str):
         return getattr(self, name)
+
+    @contextlib.contextmanager
+    def scoped(self, name: str, value):
+        """Override ``name`` in this thread/task for the ``with`` block (restored on exit)."""
+        token = _SCOPED[name].set(value)
+        try:
+            yield
+        finally:
+            _SCOPED[name].reset(token)
 
     def __repr__(self):
         items = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._names)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorlib._src import config as config_module
 from tensorlib._src import dtypes
 from tensorlib._src.config import config
 from tensorlib.errors import LeakedTracerError, ShapeError, TensorlibError
@@ -571,7 +572,21 @@ def backend_of(buf):
     return b
 
 
+_scoped_backend = config_module._SCOPED["backend"]
+_by_name: dict = {}
+
+
 def current_backend():
+    """The backend new arrays are created on: a ``with tl.backend(...)`` override of this
+    thread/task, else the configured one."""
+    name = _scoped_backend.get()
+    if name is not None:
+        b = _by_name.get(name)
+        if b is None:
+            from tensorlib._src.backend import get_backend
+
+            b = _by_name[name] = get_backend(name)
+        return b
     b = _current[0]
     if b is None:
         from tensorlib._src.backend import get_backend

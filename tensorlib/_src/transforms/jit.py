@@ -9,7 +9,6 @@ works); under staging it inlines the graph (so ``jit(jit(f))`` and ``jit(grad(f)
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 
@@ -111,7 +110,7 @@ def _fast_key(args):
     """Cache key of the cached-call fast path: buffer type, shape, dtype, weak type per argument,
     plus the backend setting and the x64 flag (AttributeError unless all are plain Arrays)."""
     return (tuple([(a._buf.__class__, a._buf.shape, a._buf.dtype, a._weak) for a in args]),
-            core._current[0], config.enable_x64)
+            core._scoped_backend.get(), core._current[0], config.enable_x64)
 
 
 def _backend_of_args(flat):
@@ -312,9 +311,10 @@ def make_graph(fun, static_argnums=()):
     return make
 
 
-@contextlib.contextmanager
 def disable_jit(disable: bool = True):
     """Context manager: jitted functions run eagerly inside (for print, pdb, debug_nans).
+
+    The setting holds in this thread (or asyncio task) only, and is restored on exit.
 
     Examples
     --------
@@ -326,12 +326,23 @@ def disable_jit(disable: bool = True):
     ...     y = f(tnp.array([1, 2]))
     x is [1 2]
     """
-    prev = config.disable_jit
-    config.update("disable_jit", disable)
-    try:
-        yield
-    finally:
-        config.update("disable_jit", prev)
+    return config.scoped("disable_jit", bool(disable))
+
+
+def enable_x64(new_val: bool = True):
+    """Context manager: 64-bit types by default inside (``float64``, ``int64``), in this
+    thread or asyncio task only; ``tl.config.update("enable_x64", ...)`` sets it for the
+    process.
+
+    Examples
+    --------
+    >>> with tl.enable_x64():
+    ...     tnp.arange(3.0).dtype
+    dtype('float64')
+    >>> tnp.arange(3.0).dtype
+    dtype('float32')
+    """
+    return config.scoped("enable_x64", bool(new_val))
 
 
 def _has_nan(outs):

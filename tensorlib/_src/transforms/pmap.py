@@ -12,6 +12,7 @@ pmap) it has the semantics of ``vmap`` with the same axis name.
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import functools
 import itertools
 import threading
@@ -294,7 +295,10 @@ def _run_spmd(exe, shards, name, size):
 
     if size == 1:
         return [work(0)]
-    futures = [_pool(size).submit(work, r) for r in range(size)]
+    # each device's thread runs in a copy of the caller's context: its scoped settings
+    # (tl.backend, x64, disable_jit) hold there too
+    futures = [_pool(size).submit(contextvars.copy_context().run, work, r)
+               for r in range(size)]
     results, first_error = [], None
     for f in futures:
         try:
