@@ -101,6 +101,12 @@ class NumpyBackend:
 
         return compile_graph(graph)
 
+    def lower_text(self, graph):
+        """The Python program ``compile`` generates for ``graph`` (``jit(f).lower(...)``)."""
+        from tensorlib.backends.numpy_compiler import compile_graph
+
+        return compile_graph(graph).source
+
 
 BACKEND = NumpyBackend()
 

@@ -137,8 +137,11 @@ def program(steps, n_args, out_slots, name="program"):
         if free:
             lines.append(f"    del {', '.join(f'b{i}' for i in dict.fromkeys(free))}")
     lines.append(f"    return [{', '.join(f'b{s}' for s in out_slots)}]")
-    exec(compile("\n".join(lines) + "\n", f"<tensorlib {name}>", "exec"), env)  # noqa: S102
-    return env[name]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<tensorlib {name}>", "exec"), env)  # noqa: S102
+    fn = env[name]
+    fn.source = source
+    return fn
 
 
 def _run_impl(prim, params, weak, bufs):
@@ -234,6 +237,7 @@ def compile_graph(graph):
         return lambda rest: prog(*head, *rest)
 
     run.units = units
+    run.source = prog.source
     run.bufs = run_bufs
     run_bufs.stepper = stepper
     return run

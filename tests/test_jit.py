@@ -268,3 +268,20 @@ def test_scan_weak_types_follow_jax(staged, reverse):
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
     c2, ys2 = tl.lax.scan(lambda c, x: (c + 1.0, 2.0), 0.0, None, length=3)
     assert c2.weak_type and ys2.weak_type  # weak throughout: stays weak
+
+
+def test_lower_compile_as_jax():
+    """``jit(f).lower(*args)`` lowers without compiling (``as_text``: the backend's program),
+    ``.compile()`` compiles once (the jitted function reuses it); ``trace`` gives the graph."""
+    f = tl.jit(lambda x, y: tnp.sin(x) * y)
+    x, y = tnp.ones(3), tnp.full(3, 2.0)
+    lowered = f.lower(x, y)
+    text = lowered.as_text()
+    assert ("stablehlo.sine" in text) if tl.default_backend() == "xla" else ("def program" in text)
+    compiled = lowered.compile()
+    np.testing.assert_allclose(compiled(x, y), np.sin(1.0) * 2.0, rtol=1e-6)
+    np.testing.assert_allclose(f(x, y), np.sin(1.0) * 2.0, rtol=1e-6)
+    assert f.trace_count == 1
+    assert "sin" in str(f.trace(x, y))
+    with pytest.raises(TypeError, match="Compiled: called with arguments of another signature"):
+        compiled(tnp.ones(4), tnp.ones(4))

@@ -374,3 +374,18 @@ def test_small_jax_conformance_fixes():
     assert not np.signbit(float(tnp.linalg.slogdet(tnp.array([[1.0, 2.0], [2.0, 4.0]]))[0]))
     with pytest.raises(ValueError, match="put_along_axis: .*immutable.*inplace=False"):
         tnp.put_along_axis(tnp.zeros((2, 2)), tnp.zeros((2, 1), tnp.int32), 1.0, axis=1)
+
+
+def test_view_reinterprets_bytes_and_to_device_moves():
+    """``x.view(dtype)`` reads the same bytes as ``dtype`` (NumPy's and JAX's meaning), it does
+    not convert values; ``x.to_device`` moves data (Array API)."""
+    x = np.array([1.0, -2.0, 0.5], np.float32)
+    got = tnp.asarray(x).view(tnp.int32)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, x.view(np.int32))
+    np.testing.assert_array_equal(tnp.asarray(x.view(np.int32)).view(tnp.float32), x)
+    with pytest.raises(TypeError, match="Array.view: float32 and int8 have different widths"):
+        tnp.asarray(x).view(tnp.int8)
+    moved = tnp.asarray(x).to_device("numpy")
+    assert moved.backend.name == "numpy"
+    np.testing.assert_array_equal(moved, x)

@@ -154,6 +154,18 @@ class XlaBackend:
 
     supports_donation = True
 
+    def lower_text(self, graph):
+        """The StableHLO module ``compile`` builds for ``graph`` (``jit(f).lower(...)``); a
+        graph with host-only equations is compiled in segments, and shown as a graph."""
+        from tensorlib.backends.xla_backend import lowering
+
+        from tensorlib._src.control.optimize import split_scans
+
+        graph = split_scans(graph)
+        if not lowering.graph_lowerable(graph):
+            return str(graph)
+        return lowering.module_for_graph(graph)[0]
+
     def compile_spmd(self, graph, devices):
         """pmap: ``graph`` (one device's program, collectives included) as one executable
         replicated over ``devices``, or None when some equation has no lowering (pmap then

@@ -225,6 +225,31 @@ def _device(self):
     return self.backend.devices()[0]
 
 
+def _view(self, dtype=None, type=None):
+    """``x.view(dtype)``: the same bytes read as ``dtype`` (as NumPy's and JAX's ``view``), not
+    a conversion of the values (that is ``astype``)."""
+    if type is not None:
+        raise TypeError("Array.view: the type argument is not supported (there is one array "
+                        "type); use numpy.asarray(x).view(type) on a host copy")
+    if dtype is None:
+        return self
+    from tensorlib._src.ops.elementwise import bitcast_convert_type
+
+    dtype = np.dtype(dtype)
+    if dtype.itemsize != self.dtype.itemsize:
+        raise TypeError(f"Array.view: {self.dtype} and {dtype} have different widths "
+                        f"({self.dtype.itemsize} and {dtype.itemsize} bytes); only views of "
+                        "equal width are supported (tensorlib.lax.bitcast_convert_type)")
+    return self if dtype == self.dtype else bitcast_convert_type(self, dtype)
+
+
+def _to_device(self, device, /, *, stream=None):
+    """``x.to_device(device)`` (Array API): ``x`` on ``device`` (a Device or backend name)."""
+    from tensorlib._src.backend import device_put
+
+    return device_put(self, device)
+
+
 def _set_methods():
     A = Array
     simple = {
@@ -282,14 +307,13 @@ def _set_methods():
     A.nbytes = property(lambda self: self.size * self.dtype.itemsize)
     A.itemsize = property(lambda self: self.dtype.itemsize)
     A.copy = lambda self: creation.copy(self)
-    A.view = lambda self, dtype=None: self if dtype is None else \
-        convert_element_type(self, dtype)
+    A.view = _view
     A.__copy__ = lambda self: self
     A.__deepcopy__ = lambda self, memo: self
     A.__reduce__ = lambda self: (asarray, (np.asarray(_to_numpy(self)),))
     A.__format__ = lambda self, spec: (format(self.item(), spec) if self.ndim == 0 and spec
                                        else str(self))
-    A.to_device = lambda self, device, /, *, stream=None: self
+    A.to_device = _to_device
 
 
 _set_methods()

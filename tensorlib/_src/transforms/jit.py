@@ -262,7 +262,17 @@ class JitFunction:
         closed, _ = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
         return closed.graph
 
-    lower = trace
+    def lower(self, *args, **kwargs):
+        """Trace and lower for these arguments, without compiling: a :class:`Lowered`, whose
+        ``as_text()`` is the backend's program (StableHLO on XLA) and whose ``compile()``
+        compiles it (as ``jax.jit(f).lower(*args).compile()``)."""
+        flat, in_tree, key, static_pos, nargs = self._flat_and_key(args, kwargs)
+        closed, out_tree = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
+        if closed.captured:
+            raise TypeError("jit.lower: the function closes over a traced value of an enclosing "
+                            "transformation; lower it outside that transformation")
+        return Lowered(self, closed.graph, _backend_of_args(flat), key, out_tree,
+                       self._donated_leaves(args, static_pos))
 
     def _cache_size(self):
         return len(self._cache)
@@ -275,6 +285,44 @@ class JitFunction:
         if obj is None:
             return self
         return functools.partial(self, obj)
+
+
+class Lowered:
+    """A jitted function traced and lowered for one signature (``JitFunction.lower``)."""
+
+    def __init__(self, fn, graph, backend, key, out_tree, donate):
+        self._fn, self.graph, self.backend = fn, graph, backend
+        self._key, self._out_tree, self._donate = key, out_tree, donate
+
+    def as_text(self) -> str:
+        """The program the backend compiles: StableHLO on XLA; the graph elsewhere."""
+        text = getattr(self.backend, "lower_text", None)
+        return text(self.graph) if text is not None else str(self.graph)
+
+    def compile(self):
+        """Compile (and cache in the jitted function, so calling it does not compile again)."""
+        exe = compile_graph(self.graph, self.backend, self._donate)
+        entry = _CacheEntry(exe, self._out_tree, True, [])
+        self._fn._cache[self._key] = entry
+        return Compiled(self._fn, entry, self._key)
+
+
+class Compiled:
+    """A compiled signature of a jitted function: call it with arguments of that signature."""
+
+    def __init__(self, fn, entry, key):
+        self._fn, self._entry, self._key = fn, entry, key
+
+    def __call__(self, *args, **kwargs):
+        flat, _, key, _, _ = self._fn._flat_and_key(args, kwargs)
+        if key != self._key:
+            raise TypeError("Compiled: called with arguments of another signature than the "
+                            "one it was lowered for; lower it again for these arguments")
+        return tree_unflatten(self._entry.out_tree, list(self._entry.exe.run(*flat)))
+
+    def as_text(self) -> str:
+        return Lowered(self._fn, self._entry.exe.graph, self._entry.exe.backend, self._key,
+                       self._entry.out_tree, ()).as_text()
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
