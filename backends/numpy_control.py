@@ -56,8 +56,10 @@ def _loop_program(graph, n_consts, buf):
     if got is None:
         from tensorlib._src.passes import split_invariant
 
-        got = per[n_consts] = split_invariant(graph, n_consts) or (None, graph)
+        # (None, None): nothing to hoist (a value must not hold its weak key, the graph)
+        got = per[n_consts] = split_invariant(graph, n_consts) or (None, None)
     pre, body = got
+    body = graph if body is None else body
     run = _program(body, buf)
     if pre is None:
         return run.stepper

@@ -288,3 +288,24 @@ def test_custom_rule_closing_over_a_differentiated_value_is_an_error():
                                         "being differentiated"):
         tl.grad(h)(1.0)
     assert trace_depth() == 0
+
+
+def test_eager_loops_keep_no_graph_alive():
+    """Each eager call traces new body graphs; the compiled-program caches are keyed weakly
+    by them, so nothing accumulates across calls."""
+    import gc
+
+    w = tnp.ones((4, 4)) * 0.1
+    xs = tnp.ones((5, 4))
+
+    def loss(w):
+        return lax.scan(lambda h, x: (tnp.tanh(h @ w + x), h.sum()), tnp.zeros(4), xs)[1].sum()
+
+    g = tl.grad(loss)
+    g(w)
+    gc.collect()
+    before = sum(type(o) is Graph for o in gc.get_objects())
+    for _ in range(20):
+        g(w)
+    gc.collect()
+    assert sum(type(o) is Graph for o in gc.get_objects()) <= before
