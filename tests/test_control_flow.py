@@ -309,3 +309,30 @@ def test_eager_loops_keep_no_graph_alive():
         g(w)
     gc.collect()
     assert sum(type(o) is Graph for o in gc.get_objects()) <= before
+
+
+def test_disable_jit_runs_control_flow_in_python(capsys):
+    """Under tl.disable_jit(), control flow runs the Python bodies step by step on concrete
+    values (as JAX does), so print and pdb inside a body see numbers; results are the same."""
+
+    def f(x):
+        def step(c, v):
+            print("step", float(c))  # float() needs a concrete value
+            return c + v, c * v
+
+        c, ys = lax.scan(step, 0.0, x)
+        c = lax.cond(c > 1.0, lambda a: a * 2, lambda a: a, c)
+        c = lax.while_loop(lambda a: a < 100.0, lambda a: a * 3, c)
+        c = lax.fori_loop(0, 2, lambda i, a: a + float(i), c)
+        return tl.checkpoint(lambda a: a + 1.0)(c), ys
+
+    x = tnp.arange(1.0, 4.0)
+    with pytest.raises(tl.errors.ConcretizationError, match="inside a scan body"):
+        tl.jit(f)(x)  # staged, float() of a traced value cannot work
+    capsys.readouterr()
+    with tl.disable_jit():
+        c, ys = tl.jit(f)(x)
+    assert capsys.readouterr().out.split() == ["step", "0.0", "step", "1.0", "step", "3.0"]
+    # c: 0 -> 1 -> 3 -> 6; cond doubles (12); while triples past 100 (108); fori adds 0, 1
+    assert float(c) == 110.0
+    np.testing.assert_allclose(ys, [0.0, 2.0, 9.0])

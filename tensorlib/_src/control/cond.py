@@ -17,6 +17,7 @@ from tensorlib._src.control.graphs import (
     differentiable,
     error,
     jvp_graph,
+    python_mode,
     stage,
     tangent_aval,
     trace_closed,
@@ -81,6 +82,10 @@ def cond(pred, true_fun, false_fun, *operands):
 
 
 def _cond(idx, branches, operands, op):
+    if python_mode():
+        # under disable_jit: run the chosen branch in Python (print/pdb see numbers)
+        i = min(max(int(idx.to_numpy()), 0), len(branches) - 1)
+        return branches[i](*operands)
     flat, in_tree = tree_flatten(list(operands))
     flat = [asarray(x) for x in flat]
     avals = [x.aval for x in flat]

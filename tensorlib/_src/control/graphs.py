@@ -32,6 +32,16 @@ class ControlFlowError(TensorlibError, TypeError):
     """Bad use of a structured control-flow primitive."""
 
 
+def python_mode():
+    """Under ``tl.disable_jit()`` with no transformation active, control flow runs the user's
+    Python functions step by step on concrete values, so ``print`` and ``pdb`` inside a body
+    see numbers (JAX does the same). Everywhere else the bodies are traced to graphs."""
+    from tensorlib._src.config import config
+    from tensorlib._src.core import _tls
+
+    return config.disable_jit and not _tls.stack
+
+
 def error(msg):
     """A ControlFlowError whose message ends with the user's line."""
     from tensorlib._src.errors_util import user_frame

@@ -26,6 +26,7 @@ from tensorlib._src.control.graphs import (
     error,
     jvp_graph,
     pad_invars,
+    python_mode,
     stage,
     tangent_aval,
     trace_closed,
@@ -57,6 +58,13 @@ def while_loop(cond_fun, body_fun, init_val, *, max_steps=None):
         max_steps = int(max_steps)
         if max_steps < 0:
             raise ValueError(f"while_loop: max_steps must be >= 0, got {max_steps}")
+    if python_mode():
+        # under disable_jit: a Python loop on concrete values (print/pdb see numbers)
+        val, k = init_val, 0
+        while (max_steps is None or k < max_steps) and bool(asarray(cond_fun(val)).to_numpy()):
+            val, k = body_fun(val), k + 1
+        return val
+    if max_steps is not None:
         _, val = _while(lambda s: (s[0] < max_steps) & cond_fun(s[1]),
                         lambda s: (s[0] + 1, body_fun(s[1])),
                         (asarray(0).astype(dtypes.int32), init_val), max_steps)

@@ -18,6 +18,7 @@ from tensorlib._src.control.graphs import (
     batch_graph,
     differentiable,
     jvp_graph,
+    python_mode,
     stage,
     tangent_aval,
     trace_closed,
@@ -114,6 +115,8 @@ def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
 
     @functools.wraps(fun)
     def remat_f(*args):
+        if python_mode():
+            return fun(*args)  # under disable_jit: the function as it is
         static = {i % len(args): args[i] for i in static_argnums} if args else {}
         dyn = [a for i, a in enumerate(args) if i not in static]
         flat, in_tree = tree_flatten(dyn)

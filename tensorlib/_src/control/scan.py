@@ -15,6 +15,7 @@ from tensorlib._src.control.graphs import (
     differentiable,
     error,
     jvp_graph,
+    python_mode,
     stage,
     tangent_aval,
     trace_closed,
@@ -53,6 +54,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     xs_flat, xs_tree = tree_flatten(xs)
     xs_flat = [asarray(x) for x in xs_flat]
     n = _scan_length(xs, xs_flat, length)
+    if python_mode() and n:
+        return _scan_python(f, init, xs_flat, xs_tree, n, reverse)
     carry_flat, carry_tree = tree_flatten(init)
     carry_flat = [asarray(c) for c in carry_flat]
     nc, nx = len(carry_flat), len(xs_flat)
@@ -98,6 +101,29 @@ def _weak(x):
     from tensorlib._src.ops.elementwise import convert_element_type
 
     return convert_element_type(x, x.dtype, weak_type=True)
+
+
+def _scan_python(f, init, xs_flat, xs_tree, n, reverse):
+    """``scan`` as a Python loop on concrete values (``python_mode``: under disable_jit)."""
+    from tensorlib._src.numpy.shape_ops import stack
+
+    carry_tree = tree_flatten(init)[1]
+    carry, ys = init, []
+    for i in (range(n - 1, -1, -1) if reverse else range(n)):
+        out = f(carry, tree_unflatten(xs_tree, [x[i] for x in xs_flat]))
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise error("scan: f must return a pair (new_carry, y), got "
+                        f"{type(out).__name__}")
+        carry, y = out
+        if tree_flatten(carry)[1] != carry_tree:
+            raise error(f"scan: f changes the carry structure from {carry_tree} to "
+                        f"{tree_flatten(carry)[1]}; return a carry of the same structure as init")
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    leaves = [tree_flatten(y)[0] for y in ys]
+    stacked = [stack([asarray(v[k]) for v in leaves]) for k in range(len(leaves[0]))]
+    return carry, tree_unflatten(tree_flatten(ys[0])[1], stacked)
 
 
 def _strong(x):
