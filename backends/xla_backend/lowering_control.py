@@ -10,13 +10,22 @@ region reads values of the enclosing function directly (StableHLO allows implici
 from __future__ import annotations
 
 import numpy as np
-from tensorlib.backends.xla_backend.lowering import lower_graph, register
+from tensorlib.backends.xla_backend.lowering import lower_graph as _lower_graph
+from tensorlib.backends.xla_backend.lowering import register
 
 from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient_p
 from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_p
 from tensorlib._src.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.transforms.jit import jit_call_p
+
+
+def lower_graph(em, graph, args):
+    """A nested graph (a body, a branch) lowered with its own scans split
+    (``control.optimize``): the compiler-level rewrite reaches every depth."""
+    from tensorlib._src.control.optimize import split_scans
+
+    return _lower_graph(em, split_scans(graph), args)
 
 
 @register(cond_p)
