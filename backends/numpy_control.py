@@ -160,7 +160,7 @@ def _name_kernel(xp, x, *, name):
 
 
 def _while_grad_kernel(xp, *bufs, **params):
-    from tensorlib._src.control.dynamic import while_grad_kernel
+    from tensorlib._src.control.loops import while_grad_kernel
 
     outs = while_grad_kernel(*[Array(b, False) for b in bufs], **params)
     return [xp.asarray(o._buf) for o in outs]

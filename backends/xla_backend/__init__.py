@@ -252,13 +252,13 @@ def _while_grad_kernel(*bufs, **params):
     """Reverse mode of an unbounded while_loop in a jitted program: the eager machinery runs
     on this backend's arrays between compiled segments (a max_steps bound keeps the loop
     inside the compiled program instead)."""
-    from tensorlib._src.control.dynamic import while_grad_kernel
+    from tensorlib._src.control.loops import while_grad_kernel
 
     return [o._buf for o in while_grad_kernel(*[core.Array(b, False) for b in bufs], **params)]
 
 
 def _register_while_grad():
-    from tensorlib._src.control.dynamic import while_grad_p
+    from tensorlib._src.control.loops import while_grad_p
 
     register_impl(while_grad_p, (XlaBuffer, [XlaBuffer]), _while_grad_kernel)
 

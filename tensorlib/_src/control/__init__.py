@@ -4,9 +4,9 @@ from tensorlib._src.control import custom as custom  # noqa: F401  (registers st
 from tensorlib._src.control.cond import cond as cond
 from tensorlib._src.control.cond import cond_p as cond_p
 from tensorlib._src.control.cond import switch as switch
-from tensorlib._src.control.dynamic import while_grad_p as while_grad_p
 from tensorlib._src.control.graphs import ControlFlowError as ControlFlowError
 from tensorlib._src.control.loops import fori_loop as fori_loop
+from tensorlib._src.control.loops import while_grad_p as while_grad_p
 from tensorlib._src.control.loops import while_loop as while_loop
 from tensorlib._src.control.loops import while_p as while_p
 from tensorlib._src.control.remat import checkpoint_p as checkpoint_p
