@@ -131,19 +131,27 @@ def _drop_unused_consts(g: Graph) -> Graph:
     return Graph([v for v, _ in pairs], [c for _, c in pairs], g.invars, g.eqns, g.outvars)
 
 
+def invariant_ids(graph: Graph, n_consts: int):
+    """``(ids, eqns)``: the values of ``graph`` that depend on its first ``n_consts`` inputs
+    (and its constants) alone, in a loop body the same at every iteration, and the equations
+    that compute them. Effectful equations never count as invariant."""
+    inv = {id(v) for v in graph.invars[:n_consts]} | {id(v) for v in graph.constvars}
+    eqns = []
+    for e in graph.eqns:
+        if e.prim not in effectful and all(id(v) in inv for v in e.inputs):
+            inv.update(id(v) for v in e.outputs)
+            eqns.append(e)
+    return inv, eqns
+
+
 def split_invariant(graph: Graph, n_consts: int):
     """Loop-invariant code motion for a loop body whose first ``n_consts`` inputs do not
     change between iterations: ``(pre, body)`` where ``pre`` maps those inputs to the values
     the body needs that depend on them alone, and ``body`` takes those values first, then
     its original inputs. None when nothing is invariant."""
-    inv = {id(v) for v in graph.invars[:n_consts]} | {id(v) for v in graph.constvars}
-    pre_eqns, rest = [], []
-    for e in graph.eqns:
-        if e.prim not in effectful and all(id(v) in inv for v in e.inputs):
-            inv.update(id(v) for v in e.outputs)
-            pre_eqns.append(e)
-        else:
-            rest.append(e)
+    _, pre_eqns = invariant_ids(graph, n_consts)
+    hoisted = set(map(id, pre_eqns))
+    rest = [e for e in graph.eqns if id(e) not in hoisted]
     if not pre_eqns:
         return None
     produced = {id(v) for e in pre_eqns for v in e.outputs}

@@ -22,6 +22,7 @@ from tensorlib._src.control.graphs import (
     tangent_aval,
     trace_closed,
     union_captures,
+    used_inputs,
     vjp_split,
     zeros,
 )
@@ -269,11 +270,8 @@ def _cond_dce(eqn, used):
     keep_out = [k for k, u in enumerate(used) if u]
     bs = [dce(Graph(b.constvars, b.consts, b.invars, b.eqns, [b.outvars[k] for k in keep_out]))
           for b in eqn.params["branches"]]
-    read = set()
-    for b in bs:
-        read |= {id(v) for e in b.eqns for v in e.inputs} | {id(v) for v in b.outvars}
-    n = len(bs[0].invars)
-    keep_in = [i for i in range(n) if any(id(b.invars[i]) in read for b in bs)]
+    read = [used_inputs(b) for b in bs]
+    keep_in = [i for i in range(len(bs[0].invars)) if any(r[i] for r in read)]
     bs = tuple(Graph(b.constvars, b.consts, [b.invars[i] for i in keep_in], b.eqns, b.outvars)
                for b in bs)
     return Eqn(cond_p, [eqn.inputs[0]] + [eqn.inputs[1 + i] for i in keep_in],

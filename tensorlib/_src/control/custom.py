@@ -21,7 +21,6 @@ import functools
 
 from tensorlib._src.control.graphs import (
     batch_graph,
-    call,
     differentiable,
     error,
     tangent_aval,
@@ -29,6 +28,7 @@ from tensorlib._src.control.graphs import (
     union_captures,
     zeros,
 )
+from tensorlib._src.control.graphs import call as call_graph
 from tensorlib._src.core import WEAK_RULE, Primitive, Tracer, _tls, get_aval
 from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
@@ -280,7 +280,7 @@ def _custom_jvp_jvp(primals, tangents, *, call, jvp, num_consts):
     avals = call.in_avals
     _no_closed_over_derivative("custom_jvp", [t is not None and differentiable(a)
                                               for t, a in zip(tangents, avals)], nc)
-    outs = _call(jvp, list(primals) + _tangents(tangents[nc:], avals[nc:]))
+    outs = call_graph(jvp, list(primals) + _tangents(tangents[nc:], avals[nc:]))
     n = len(call.outvars)
     return list(outs[:n]), [t if differentiable(a) else None
                             for t, a in zip(outs[n:], call.out_avals)]
@@ -291,11 +291,7 @@ def _custom_vjp_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     """Forward mode through a custom_vjp function differentiates the function itself."""
     from tensorlib._src.transforms.ad import jvp_flat
 
-    return jvp_flat(lambda *p: _call(call, p), list(primals), list(tangents))
-
-
-def _call(graph, args):
-    return call(graph, args)
+    return jvp_flat(lambda *p: call_graph(call, p), list(primals), list(tangents))
 
 
 class _JvpTranspose:
@@ -328,7 +324,7 @@ def custom_jvp_vjp(cts, _out, *primals, info, num_consts):
         full = [zeros(tangent_aval(a)) for a in info.avals[nc:]]
         for i, t in zip(idx, ts):
             full[i - nc] = t
-        return list(_call(info.jvp, list(primals) + full)[info.n_out:])
+        return list(call_graph(info.jvp, list(primals) + full)[info.n_out:])
 
     avals = [tangent_aval(info.avals[i]) for i in idx]
     t_out, pullback = vjp_flat(tangent_map, [zeros(a) for a in avals])
@@ -348,7 +344,7 @@ class _VjpBwd:
 def custom_vjp_vjp_fwd(primals, live, *, call, fwd, bwd, num_consts):
     """Reverse mode: run the user's fwd, keep its residuals; the VJP runs bwd on them."""
     _no_closed_over_derivative("custom_vjp", live, num_consts)
-    outs = _call(fwd, primals)
+    outs = call_graph(fwd, primals)
     n_out = len(call.outvars)
     info = _VjpBwd()
     info.bwd, info.n_res, info.live, info.num_consts = bwd, len(outs) - n_out, live, num_consts
@@ -358,7 +354,7 @@ def custom_vjp_vjp_fwd(primals, live, *, call, fwd, bwd, num_consts):
 
 def custom_vjp_vjp(cts, _out, *residuals, info):
     cts = [c if c is not None else zeros(a) for c, a in zip(cts, info.ct_avals)]
-    got = _call(info.bwd, list(residuals) + cts)
+    got = call_graph(info.bwd, list(residuals) + cts)
     return [None] * info.num_consts + [g if lv else None
                                        for g, lv in zip(got, info.live[info.num_consts:])]
 

@@ -116,6 +116,12 @@ def with_invars(graph, invars):
     return Graph(graph.constvars, graph.consts, invars, graph.eqns, graph.outvars)
 
 
+def used_inputs(graph):
+    """One bool per input of ``graph``: whether an equation or an output reads it."""
+    used = {id(v) for e in graph.eqns for v in e.inputs} | {id(v) for v in graph.outvars}
+    return [id(v) in used for v in graph.invars]
+
+
 def pad_invars(graph, avals, at):
     """``graph`` taking extra, unused inputs of ``avals`` at position ``at``."""
     extra = [Var(a) for a in avals]
@@ -134,10 +140,6 @@ def zeros(aval):
     from tensorlib._src.ops.elementwise import full
 
     return full(tuple(aval.shape), 0, aval.dtype)
-
-
-def aval_str(avals):
-    return "(" + ", ".join(a.str_short() for a in avals) + ")"
 
 
 # --------------------------------------------------------------------------------------------

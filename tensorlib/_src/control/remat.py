@@ -30,7 +30,6 @@ from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.rules import (
     def_batch,
     def_jvp,
-    def_nondiff,
     def_shape,
     def_vjp,
     def_vjp_fwd,
@@ -281,4 +280,3 @@ def _name_batch(info, vals, bdims, *, name):
 
 
 def_batch(name_p)(_name_batch)
-del def_nondiff

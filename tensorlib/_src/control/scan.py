@@ -19,13 +19,14 @@ from tensorlib._src.control.graphs import (
     stage,
     tangent_aval,
     trace_closed,
+    used_inputs,
     vjp_split,
     zeros,
 )
 from tensorlib._src.core import WEAK_RULE, AbstractArray, Primitive
 from tensorlib._src.ir import Graph
 from tensorlib._src.numpy.promotion import asarray
-from tensorlib._src.passes import dce
+from tensorlib._src.passes import dce, invariant_ids
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
 from tensorlib.errors import ShapeError
@@ -196,15 +197,6 @@ def _permute(graph, in_perm, out_perm):
                  graph.eqns, [graph.outvars[i] for i in out_perm])
 
 
-def _groups(sizes):
-    """Index ranges of consecutive groups of ``sizes``."""
-    out, k = [], 0
-    for s in sizes:
-        out.append(list(range(k, k + s)))
-        k += s
-    return out
-
-
 @def_jvp(scan_p)
 def _scan_jvp(primals, tangents, *, graph, num_consts, num_carry, length, reverse, unroll):
     nc, ncar = num_consts, num_carry
@@ -316,7 +308,7 @@ def scan_vjp_fwd(primals, live, *, graph, num_consts, num_carry, length, reverse
     bwd = _scan_bwd_graph(split, info, const_res, xs_res)
     # Residuals the backward body never reads (a VJP rule that ignores an input) are neither
     # stacked by the forward scan nor passed to the backward one.
-    used = _used_inputs(bwd)
+    used = used_inputs(bwd)
     n_lc, n_lk = len(info.live_carry), len(info.live_consts)
     n_st = len(split.fwd.outvars) - n_out
     k0 = len(const_res)
@@ -332,7 +324,7 @@ def scan_vjp_fwd(primals, live, *, graph, num_consts, num_carry, length, reverse
     ys_pos = {}
     for k, v in enumerate(f_out[ncar:n_out]):
         ys_pos.setdefault(id(v), k)
-    inv = _invariant(split.fwd, nc)
+    inv, _ = invariant_ids(split.fwd, nc)
     hoist = [j for j in keep_s if id(f_out[n_out + j]) in inv]
     rest = [j for j in keep_s if id(f_out[n_out + j]) not in inv]
     alias = {j: ys_pos[id(f_out[n_out + j])] for j in rest if id(f_out[n_out + j]) in ys_pos}
@@ -402,20 +394,6 @@ def _scan_bwd_graph(split, info, const_res, xs_res):
         return new_c + new_acc + xs_ct
 
     return stage(bwd_body, in_avals)
-
-
-def _invariant(graph, n_consts):
-    """ids of the values of ``graph`` that depend on its first ``n_consts`` inputs only."""
-    inv = {id(v) for v in graph.invars[:n_consts]} | {id(v) for v in graph.constvars}
-    for e in graph.eqns:
-        if all(id(v) in inv for v in e.inputs):
-            inv.update(id(v) for v in e.outputs)
-    return inv
-
-
-def _used_inputs(graph):
-    used = {id(v) for e in graph.eqns for v in e.inputs} | {id(v) for v in graph.outvars}
-    return [id(v) in used for v in graph.invars]
 
 
 def _prune_invars(graph, keep):
@@ -508,9 +486,8 @@ def _scan_dce(eqn, used):
     g = p["graph"]
     keep_out = list(range(ncar)) + [k for k in range(ncar, len(used)) if used[k]]
     body = dce(Graph(g.constvars, g.consts, g.invars, g.eqns, [g.outvars[k] for k in keep_out]))
-    read = {id(v) for e in body.eqns for v in e.inputs} | {id(v) for v in body.outvars}
-    keep_in = [i for i, v in enumerate(body.invars)
-               if nc <= i < nc + ncar or id(v) in read]
+    read = used_inputs(body)
+    keep_in = [i for i in range(len(body.invars)) if nc <= i < nc + ncar or read[i]]
     body = Graph(body.constvars, body.consts, [body.invars[i] for i in keep_in], body.eqns,
                  body.outvars)
     params = dict(p, graph=body, num_consts=sum(1 for i in keep_in if i < nc))
