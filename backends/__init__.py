@@ -1,7 +1,8 @@
 """Backends of tensorlib, installed as ``tensorlib.backends``.
 
-Each backend module defines ``BACKEND`` and registers its eager kernels at import time.
-Third-party backends can add themselves with the ``tensorlib.backends`` entry-point group.
+Each backend module defines ``load()``, which registers its eager kernels and returns the
+backend object; ``tensorlib`` calls it once, when the backend is first used. Third-party
+backends can add themselves with the ``tensorlib.backends`` entry-point group.
 """
 
 if __name__ != "tensorlib.backends":

@@ -13,38 +13,37 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
+from tensorlib._src.ops import elementwise as ew
+from tensorlib._src.ops import shape as sh
+from tensorlib._src.ops.family import FAMILY
 
 TILE = 1 << 15  # elements per tile (128 KiB of float32: L2-resident with a few temporaries)
 
-_UFUNC = {
-    "neg": np.negative, "exp": np.exp, "log": np.log, "expm1": np.expm1, "log1p": np.log1p,
-    "tanh": np.tanh, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin,
-    "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
-    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "sqrt": np.sqrt,
-    "abs": np.abs, "floor": np.floor, "ceil": np.ceil, "sign": np.sign, "exp2": np.exp2,
-    "cbrt": np.cbrt, "is_finite": np.isfinite,
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "max": np.maximum,
-    "min": np.minimum, "atan2": np.arctan2, "eq": np.equal, "ne": np.not_equal,
-    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
-}
-_FLOAT_BINARY = {"div": np.divide, "pow": np.power}
-TRANSCENDENTAL = {"exp", "log", "expm1", "log1p", "tanh", "sin", "cos", "tan", "asin",
-                  "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "exp2", "cbrt",
-                  "logistic", "atan2", "pow"}
+def _ufunc(op):
+    """The NumPy ufunc of a table entry, when it has one that takes ``out=``."""
+    f = getattr(np, op.ufunc, None) if op.ufunc is not None else None
+    return f if isinstance(f, np.ufunc) else None
+
+
+# Primitive -> ufunc: every table entry spelled by a NumPy ufunc, and the float-only cases
+_UFUNC = {p: f for p, op in FAMILY.items() if (f := _ufunc(op)) is not None}
+_FLOAT_BINARY = {ew.div_p: np.divide, ew.pow_p: np.power}
+TRANSCENDENTAL = frozenset(p for p, op in FAMILY.items() if op.transcendental)
 _OK_DTYPES = {dtypes.bool_, dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64}
+_SPECIAL = {ew.logistic_p, ew.integer_pow_p, sh.broadcast_in_dim_p}
 
 
 def can_block(eqn) -> bool:
-    name = eqn.prim.name
+    prim = eqn.prim
     if not all(np.dtype(v.aval.dtype) in _OK_DTYPES for v in list(eqn.inputs) + eqn.outputs):
         return False
-    if name in _UFUNC or name in ("logistic", "integer_pow", "broadcast_in_dim"):
+    if prim in _UFUNC or prim in _SPECIAL:
         return True
-    if name in _FLOAT_BINARY:
+    if prim in _FLOAT_BINARY:
         return dtypes.is_float(eqn.outputs[0].aval.dtype)
-    if name == "select_n":
+    if prim is ew.select_n_p:
         return len(eqn.inputs) == 3 and eqn.inputs[0].aval.dtype == dtypes.bool_
-    if name == "convert_element_type":
+    if prim is ew.convert_element_type_p:
         src, dst = eqn.inputs[0].aval.dtype, eqn.params["new_dtype"]
         return not (dtypes.is_float(src) and dtypes.is_integer(dst))
     return False
@@ -52,29 +51,29 @@ def can_block(eqn) -> bool:
 
 def _apply(eqn, args, out):
     """Compute one equation on tile views ``args`` into the tile buffer ``out``."""
-    name = eqn.prim.name
-    f = _UFUNC.get(name) or _FLOAT_BINARY.get(name)
+    prim = eqn.prim
+    f = _UFUNC.get(prim) or _FLOAT_BINARY.get(prim)
     if f is not None:
         f(*args, out=out)
-    elif name == "logistic":  # the eager kernel's formula: 0.5 * tanh(0.5 x) + 0.5
+    elif prim is ew.logistic_p:  # the eager kernel's formula: 0.5 * tanh(0.5 x) + 0.5
         half = out.dtype.type(0.5)
         np.multiply(args[0], half, out=out)
         np.tanh(out, out=out)
         np.multiply(out, half, out=out)
         np.add(out, half, out=out)
-    elif name == "integer_pow":
+    elif prim is ew.integer_pow_p:
         y = eqn.params["y"]
         if y < 0:
             np.power(args[0], out.dtype.type(y), out=out)
         else:
             np.power(args[0], y, out=out, dtype=out.dtype)
-    elif name == "select_n":
+    elif prim is ew.select_n_p:
         np.copyto(out, args[1])
         np.copyto(out, args[2], where=args[0])
-    elif name == "convert_element_type":
+    elif prim is ew.convert_element_type_p:
         np.copyto(out, args[0], casting="unsafe")
     else:
-        raise ValueError(f"cannot run {name} blocked")
+        raise ValueError(f"cannot run {prim.name} blocked")
 
 
 class BlockedGroup:
@@ -85,8 +84,8 @@ class BlockedGroup:
         self.size = int(np.prod(self.shape, dtype=np.int64))
         self.out_dtypes = [np.dtype(v.aval.dtype) for v in outputs]
         self.bcast = {id(e.outputs[0]): (e.inputs[0], e.params["broadcast_dimensions"])
-                      for e in eqns if e.prim.name == "broadcast_in_dim"}
-        self.steps = [e for e in eqns if e.prim.name != "broadcast_in_dim"]
+                      for e in eqns if e.prim is sh.broadcast_in_dim_p}
+        self.steps = [e for e in eqns if e.prim is not sh.broadcast_in_dim_p]
         self.pos = {id(v): k for k, v in enumerate(inputs)}
         self.inputs = inputs
         self.out_pos = {id(v): k for k, v in enumerate(outputs)}

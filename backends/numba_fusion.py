@@ -19,76 +19,72 @@ import sys
 import numpy as np
 
 from tensorlib._src import dtypes
+from tensorlib._src.ops import elementwise as ew
+from tensorlib._src.ops import shape as sh
+from tensorlib._src.ops.family import FAMILY
 
 _FUSIBLE_DTYPES = {dtypes.bool_, dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64,
                    dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64,
                    dtypes.float32, dtypes.float64}
 
-# prim name -> how one element is computed: a format string over the operand names
-# Transcendental functions (exp, log, tanh, sin, ...) are left out on purpose: NumPy's SIMD
-# implementations beat a scalar libm call per element by more than fusion saves, so they end a
-# fused group instead (measured; see tests/benchmarks/bench_fusion.py).
-_UNARY = {
-    "neg": "-{0}", "sqrt": "np.sqrt({0})", "abs": "np.abs({0})",
-    "floor": "np.floor({0})", "ceil": "np.ceil({0})", "sign": "np.sign({0})",
-    "is_finite": "np.isfinite({0})", "rsqrt": "{T}(1) / np.sqrt({0})",
-}
-_BINARY = {
-    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}",
-    "max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})",
-    "eq": "{0} == {1}", "ne": "{0} != {1}", "lt": "{0} < {1}", "le": "{0} <= {1}",
-    "gt": "{0} > {1}", "ge": "{0} >= {1}",
-    "and": "{0} & {1}", "or": "{0} | {1}", "xor": "{0} ^ {1}",
-}
-_FLOAT_ONLY = {"div": "{0} / {1}", "rem": "np.fmod({0}, {1})"}
+# Table entries spell one element as an ``Expr`` (``op.numba``); entries without one end a fused
+# group. Transcendental functions (exp, log, tanh, sin, ...) have none on purpose: NumPy's SIMD
+# implementations beat a scalar libm call per element by more than fusion saves, so they run
+# blocked instead (measured; see tests/benchmarks/bench_jit.py).
+_EXPR = {p: op.numba for p, op in FAMILY.items() if op.numba is not None}
+_STRUCTURAL = {ew.integer_pow_p, ew.select_n_p, ew.convert_element_type_p, sh.broadcast_in_dim_p}
 
 
 def _dtype_ok(aval):
     return np.dtype(aval.dtype) in _FUSIBLE_DTYPES
 
 
+def _only_ok(only, dt) -> bool:
+    dt = np.dtype(dt)
+    if only == "float":
+        return dtypes.is_float(dt)
+    if only == "int":
+        return dt.kind in "iu"
+    if only == "nobool":
+        return dt.kind != "b"
+    return True
+
+
 def can_fuse(eqn) -> bool:
     """Whether one equation can be part of a fused loop."""
-    name = eqn.prim.name
+    prim = eqn.prim
     if not all(_dtype_ok(v.aval) for v in list(eqn.inputs) + list(eqn.outputs)):
         return False
-    if name in _UNARY or name in _BINARY:
-        return True
-    if name in _FLOAT_ONLY:
-        return dtypes.is_float(eqn.outputs[0].aval.dtype)
-    if name == "integer_pow":
-        return True
-    if name == "select_n":
+    expr = _EXPR.get(prim)
+    if expr is not None:
+        return _only_ok(expr.only, eqn.outputs[0].aval.dtype if expr.only == "float"
+                        else eqn.inputs[0].aval.dtype)
+    if prim is ew.select_n_p:
         return len(eqn.inputs) == 3 and eqn.inputs[0].aval.dtype == dtypes.bool_
-    if name == "convert_element_type":
+    if prim is ew.convert_element_type_p:
         src, dst = eqn.inputs[0].aval.dtype, eqn.params["new_dtype"]
         return not (dtypes.is_float(src) and dtypes.is_integer(dst))
-    if name == "broadcast_in_dim":
-        return True
-    return False
+    return prim in _STRUCTURAL
 
 
 def _expr(eqn, names, T):
-    name = eqn.prim.name
+    prim = eqn.prim
     args = [names[id(v)] for v in eqn.inputs]
-    if name in _UNARY:
-        return _UNARY[name].format(*args, T=T)
-    if name in _BINARY:
-        return _BINARY[name].format(*args)
-    if name in _FLOAT_ONLY:
-        return _FLOAT_ONLY[name].format(*args)
-    if name == "integer_pow":
+    expr = _EXPR.get(prim)
+    if expr is not None:
+        return expr.fmt.format(*args, T=T)
+    if prim is ew.integer_pow_p:
         y = eqn.params["y"]
         if y == 0:
             return f"{T}(1)"
         if 0 < y <= 4:
             return " * ".join([args[0]] * y)
         return f"np.power({args[0]}, {T}({y}))"
-    if name == "select_n":
+    if prim is ew.select_n_p:
         return f"({args[2]} if {args[0]} else {args[1]})"
-    if name == "convert_element_type":
+    if prim is ew.convert_element_type_p:
         return f"np.{np.dtype(eqn.params['new_dtype']).name}({args[0]})"
-    raise ValueError(f"cannot fuse {name}")
+    raise ValueError(f"cannot fuse {prim.name}")
 
 
 class FusedKernel:
@@ -121,7 +117,7 @@ def build_kernel(eqns, inputs, outputs, parallel=False) -> FusedKernel:
     # index expression of each input: broadcast inputs read index 0 along size-1 axes
     remap = {}  # broadcast_in_dim outputs inside the group -> (source var, dims)
     for e in eqns:
-        if e.prim.name == "broadcast_in_dim":
+        if e.prim is sh.broadcast_in_dim_p:
             remap[id(e.outputs[0])] = (e.inputs[0], e.params["broadcast_dimensions"])
 
     def load(var, k):
@@ -136,7 +132,7 @@ def build_kernel(eqns, inputs, outputs, parallel=False) -> FusedKernel:
     tmp = 0
     hoisted = []  # scalar (0-d) inputs are read once, before the loops
     for e in eqns:
-        if e.prim.name == "broadcast_in_dim":
+        if e.prim is sh.broadcast_in_dim_p:
             continue
         for v in e.inputs:
             if id(v) not in names:

@@ -25,6 +25,7 @@ from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import index as ix
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
+from tensorlib._src.ops.family import FAMILY
 
 
 def _make_arr(xp, ndarray):
@@ -126,8 +127,8 @@ def register_kernels(xp, ndarray, wrap=None):
     """
     from tensorlib.backends import numpy_control, numpy_conv, numpy_linalg
 
-    families = (_unary_kernels, _binary_kernels, _select_convert_kernels, _shape_kernels,
-                _reduce_kernels, _dot_kernels, _index_kernels)
+    families = (_family_kernels, _unary_kernels, _binary_kernels, _select_convert_kernels,
+                _shape_kernels, _reduce_kernels, _dot_kernels, _index_kernels)
     for family in families:
         for prim, types, fn in family(xp, ndarray):
             register_impl(prim, types, fn if wrap is None else wrap(prim, fn))
@@ -146,30 +147,50 @@ def _prefix(xp):
     return "np" if xp is np else xp.__name__.split(".")[0]
 
 
-# NumPy's ufunc name -> the same function's name in the array module (CuPy names them alike)
-_UNARY_NAMES = [
-    (ew.neg_p, "negative"), (ew.floor_p, "floor"), (ew.ceil_p, "ceil"),
-    (ew.is_finite_p, "isfinite"), (ew.exp_p, "exp"), (ew.log_p, "log"),
-    (ew.expm1_p, "expm1"), (ew.log1p_p, "log1p"), (ew.tanh_p, "tanh"), (ew.sin_p, "sin"),
-    (ew.cos_p, "cos"), (ew.tan_p, "tan"), (ew.asin_p, "arcsin"), (ew.acos_p, "arccos"),
-    (ew.atan_p, "arctan"), (ew.sinh_p, "sinh"), (ew.cosh_p, "cosh"),
-    (ew.asinh_p, "arcsinh"), (ew.acosh_p, "arccosh"), (ew.atanh_p, "arctanh"),
-    (ew.sqrt_p, "sqrt"), (ew.cbrt_p, "cbrt"), (ew.abs_p, "abs"),
-    (ew.exp2_p, "exp2"), (ew.sign_p, "sign"), (ew.real_p, "real"), (ew.not_p, "invert"),
-]
+def _family_kernel(xp, arr, op):
+    """The eager kernel of an elementwise table entry with a generic spelling, or None."""
+    if op.ufunc is not None:
+        ufunc = getattr(xp, op.ufunc)
+        if op.arity == 1:
+            def kernel(x):
+                return arr(ufunc(x))
+        else:
+            def kernel(x, y):
+                return arr(ufunc(x, y))
+        return kernel
+    if op.special is not None:
+        if xp is not np:
+            import cupyx.scipy.special as special
+
+            fn = getattr(special, op.special)
+        elif op.special_numpy is not None:
+            fn = op.special_numpy
+        else:
+            # NumPy has no scipy.special (SciPy is not a dependency): the scalar math function,
+            # per element in float64
+            fn = np.vectorize(getattr(math, op.special), otypes=[np.float64])
+
+        def kernel(*args):
+            return arr(xp.asarray(fn(*args)).astype(args[0].dtype, copy=False))
+        return kernel
+    return None
+
+
+def _family_kernels(xp, ndarray):
+    """Every entry of the elementwise table that the table spells for NumPy/CuPy."""
+    arr, pre = _make_arr(xp, ndarray), _prefix(xp)
+    out = []
+    for prim, op in FAMILY.items():
+        kernel = _family_kernel(xp, arr, op)
+        if kernel is not None:
+            out.append((prim, (ndarray,) * op.arity, _named(kernel, pre, prim.name)))
+    return out
 
 
 def _unary_kernels(xp, ndarray):
-    arr, pre = _make_arr(xp, ndarray), _prefix(xp)
+    """The unary entries the table leaves to the backend (parameters, or NumPy quirks)."""
+    arr = _make_arr(xp, ndarray)
     B = (ndarray,)
-    out = []
-    for prim, fname in _UNARY_NAMES:
-        ufunc = getattr(xp, fname)
-
-        def kernel(x, ufunc=ufunc):
-            return arr(ufunc(x))
-
-        out.append((prim, B, _named(kernel, pre, prim.name)))
 
     def _round(x, *, rounding_method):
         if rounding_method == 1:
@@ -194,41 +215,27 @@ def _unary_kernels(xp, ndarray):
     def _imag(x):
         return arr(xp.imag(x)) if x.dtype.kind == "c" else xp.zeros_like(x)
 
-    out += [(ew.round_p, B, _round), (ew.rsqrt_p, B, _rsqrt), (ew.logistic_p, B, _logistic),
+    out = [(ew.round_p, B, _round), (ew.rsqrt_p, B, _rsqrt), (ew.logistic_p, B, _logistic),
             (ew.integer_pow_p, B, _integer_pow), (ew.imag_p, B, _imag),
             (ew.conj_p, B, _conj)]
     return out + _erf_kernels(xp, ndarray)
 
 
-_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
-_erfc_vec = np.vectorize(math.erfc, otypes=[np.float64])
-
-
 def _erf_kernels(xp, ndarray):
-    """erf, erfc and erf_inv: NumPy has none of them (and SciPy is not a dependency), CuPy has
-    all three in ``cupyx.scipy.special``."""
+    """erf_inv: NumPy has none (and SciPy is not a dependency); CuPy has ``erfinv`` in
+    ``cupyx.scipy.special``."""
     arr, B = _make_arr(xp, ndarray), (ndarray,)
     if xp is np:
-        def _erf(x):
-            return arr(_erf_vec(x).astype(x.dtype))
-
-        def _erfc(x):
-            return arr(_erfc_vec(x).astype(x.dtype))
-
-        return [(ew.erf_p, B, _erf), (ew.erfc_p, B, _erfc), (ew.erf_inv_p, B, _np_erf_inv)]
+        return [(ew.erf_inv_p, B, _np_erf_inv)]
     import cupyx.scipy.special as special
 
-    def _cupy_erf(x):
-        return special.erf(x).astype(x.dtype, copy=False)
-
-    def _cupy_erfc(x):
-        return special.erfc(x).astype(x.dtype, copy=False)
-
     def _cupy_erf_inv(x):
-        return special.erfinv(x).astype(x.dtype, copy=False)
+        return arr(special.erfinv(x).astype(x.dtype, copy=False))
 
-    return [(ew.erf_p, B, _cupy_erf), (ew.erfc_p, B, _cupy_erfc),
-            (ew.erf_inv_p, B, _cupy_erf_inv)]
+    return [(ew.erf_inv_p, B, _cupy_erf_inv)]
+
+
+_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _np_erf_inv(x):
@@ -255,27 +262,10 @@ def _np_erf_inv(x):
 
 
 # --------------------------------------------------------------------------------------------
-_BINARY_NAMES = [
-    (ew.add_p, "add"), (ew.sub_p, "subtract"), (ew.mul_p, "multiply"),
-    (ew.max_p, "maximum"), (ew.min_p, "minimum"), (ew.atan2_p, "arctan2"),
-    (ew.and_p, "bitwise_and"), (ew.or_p, "bitwise_or"), (ew.xor_p, "bitwise_xor"),
-    (ew.eq_p, "equal"), (ew.ne_p, "not_equal"), (ew.lt_p, "less"),
-    (ew.le_p, "less_equal"), (ew.gt_p, "greater"), (ew.ge_p, "greater_equal"),
-    (ew.nextafter_p, "nextafter"),
-]
-
-
 def _binary_kernels(xp, ndarray):
-    arr, pre = _make_arr(xp, ndarray), _prefix(xp)
+    arr = _make_arr(xp, ndarray)
     B2 = (ndarray, ndarray)
     out = []
-    for prim, fname in _BINARY_NAMES:
-        ufunc = getattr(xp, fname)
-
-        def kernel(x, y, ufunc=ufunc):
-            return arr(ufunc(x, y))
-
-        out.append((prim, B2, _named(kernel, pre, prim.name)))
 
     def _div(x, y):
         if x.dtype.kind in "iu":
@@ -712,4 +702,7 @@ def _multikey_argsort(xp, keys, axis):
     return perm
 
 
-register_kernels(np, np.ndarray)
+def load():
+    """Register the eager kernels for NumPy buffers; the backend object (``loader.load``)."""
+    register_kernels(np, np.ndarray)
+    return BACKEND

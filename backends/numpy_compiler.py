@@ -159,7 +159,7 @@ def _group_kernel(group):
     """
     from tensorlib.backends import blocked, numba_fusion
 
-    transcendental = any(e.prim.name in blocked.TRANSCENDENTAL for e in group.eqns)
+    transcendental = any(e.prim in blocked.TRANSCENDENTAL for e in group.eqns)
     if not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
         size = int(np.prod(group.shape, dtype=np.int64))
         parallel_min = int(os.environ.get("TENSORLIB_FUSION_PARALLEL_MIN", str(1 << 22)))

@@ -35,7 +35,6 @@ from tensorlib._src.backend import (
     local_devices as local_devices,
 )
 from tensorlib._src.config import config as config
-from tensorlib._src.transforms import batching_rules as _batching_rules  # registers rules
 from tensorlib._src.transforms.batching import vmap as vmap
 from tensorlib._src.transforms.pmap import pmap as pmap
 from tensorlib._src.transforms.jit import (

@@ -5,25 +5,21 @@ Names are re-exported with the explicit ``import X as X`` form.
 
 # ruff: noqa: PLC0414  (``X as X`` marks an explicit re-export, PEP 484)
 
-from tensorlib._src.tree_util import DictKey as DictKey
-from tensorlib._src.tree_util import FlattenedIndexKey as FlattenedIndexKey
-from tensorlib._src.tree_util import GetAttrKey as GetAttrKey
-from tensorlib._src.tree_util import KeyEntry as KeyEntry
-from tensorlib._src.tree_util import KeyPath as KeyPath
-from tensorlib._src.tree_util import PyTreeDef as PyTreeDef
-from tensorlib._src.tree_util import SequenceKey as SequenceKey
-from tensorlib._src.tree_util import all_leaves as all_leaves
-from tensorlib._src.tree_util import keystr as keystr
-from tensorlib._src.tree_util import register_pytree_node as register_pytree_node
-from tensorlib._src.tree_util import (
-    register_pytree_node_class as register_pytree_node_class,
-)
-from tensorlib._src.tree_util import (
-    register_pytree_with_keys as register_pytree_with_keys,
-)
-from tensorlib._src.tree_util import (
+from tensorlib._src.pytree_def import PyTreeDef as PyTreeDef
+from tensorlib._src.pytree_keys import DictKey as DictKey
+from tensorlib._src.pytree_keys import FlattenedIndexKey as FlattenedIndexKey
+from tensorlib._src.pytree_keys import GetAttrKey as GetAttrKey
+from tensorlib._src.pytree_keys import KeyEntry as KeyEntry
+from tensorlib._src.pytree_keys import KeyPath as KeyPath
+from tensorlib._src.pytree_keys import SequenceKey as SequenceKey
+from tensorlib._src.pytree_keys import keystr as keystr
+from tensorlib._src.pytree_registry import register_pytree_node as register_pytree_node
+from tensorlib._src.pytree_registry import register_pytree_node_class as register_pytree_node_class
+from tensorlib._src.pytree_registry import register_pytree_with_keys as register_pytree_with_keys
+from tensorlib._src.pytree_registry import (
     register_pytree_with_keys_class as register_pytree_with_keys_class,
 )
+from tensorlib._src.tree_util import all_leaves as all_leaves
 from tensorlib._src.tree_util import tree_all as tree_all
 from tensorlib._src.tree_util import tree_flatten as tree_flatten
 from tensorlib._src.tree_util import tree_flatten_with_path as tree_flatten_with_path

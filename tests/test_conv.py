@@ -1,4 +1,5 @@
-"""Convolution and windowed reductions (``tensorlib._src.ops.conv``): values against
+"""Convolution and windowed reductions (``tensorlib._src.ops.conv``, ``conv_dimensions``,
+``reduce_window``): values against
 ``jax.lax``, derivatives (check_grads in float64, and JAX's VJPs), vmap against a loop, jit,
 the stax layers against ``jax.example_libraries.stax``, and error messages."""
 
@@ -16,6 +17,8 @@ import tensorlib.numpy as tnp
 from tensorlib import lax
 from tensorlib._src import rules
 from tensorlib._src.ops import conv as cv
+from tensorlib._src.ops import conv_dimensions as cvd
+from tensorlib._src.ops import reduce_window as rw
 from tensorlib.errors import DTypeError, ShapeError
 from tensorlib.example_libraries import stax
 from tensorlib.test_util import check_grads
@@ -114,7 +117,7 @@ CONV_CASES = [
     ConvCase("2d-groups-dil-stride", (2, 4, 9, 8), (6, 2, 3, 2), (3, 2), ((1, 2), (0, 1)),
              lhs_dil=(1, 2), rhs_dil=(2, 1), fgc=2),
     ConvCase("2d-dimension-numbers", (2, 6, 5, 3), (3, 2, 3, 4), (1, 2), "SAME",
-             dn=cv.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))),
+             dn=cvd.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))),
     ConvCase("3d-ncdhw", (2, 3, 6, 5, 4), (2, 3, 2, 2, 2), (1, 2, 1),
              ((0, 1), (-1, 1), (1, 1))),
     ConvCase("3d-ndhwc-dil", (2, 6, 5, 4, 3), (2, 2, 2, 3, 2), (2, 1, 1),
@@ -133,7 +136,7 @@ def _tl_conv(c):
 
 def _jax_conv(c):
     dn = c.dn
-    if isinstance(dn, cv.ConvDimensionNumbers):
+    if isinstance(dn, cvd.ConvDimensionNumbers):
         dn = jax.lax.ConvDimensionNumbers(*dn)
 
     def f(x, w):
@@ -431,7 +434,7 @@ def test_reduce_window_max_min_integer_and_bool(dtype):
     x = rng.integers(0, 200, (5, 7)).astype(dtype)
     for tl_comp, jax_comp, kind in ((lax.max, jax.lax.max, "max"), (lax.min, jax.lax.min,
                                                                    "min")):
-        init = cv._identity(kind, np.dtype(dtype))
+        init = rw._identity(kind, np.dtype(dtype))
         args = ((2, 3), (1, 2), "SAME")
         got = lax.reduce_window(tnp.asarray(x), init, tl_comp, *args)
         want = jax.lax.reduce_window(x, np.asarray(init, dtype), jax_comp, *args)
@@ -600,6 +603,7 @@ def test_rules_registered(prim):
         assert p in rules.nondiff and p in rules.batch_rules and p in rules.shape_rules
 
 
-def test_doctests():
-    res = doctest.testmod(cv, optionflags=doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("mod", [cv, rw], ids=["conv", "reduce_window"])
+def test_doctests(mod):
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted >= 2 and res.failed == 0

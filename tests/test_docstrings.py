@@ -52,12 +52,15 @@ FUNCTIONS = _public_functions()
 IDS = [name for name, _ in FUNCTIONS]
 
 
-def _globs(fn):
-    """The defining module's globals (examples may use its names) plus the usual aliases."""
+def _globs(fn, name):
+    """The names of the public module ``name`` is listed in and the defining module's globals
+    (examples may use either), plus the usual aliases."""
     import tensorlib.numpy as tnp
 
+    public = importlib.import_module(name.rsplit(".", 1)[0])
+    g = {k: v for k, v in vars(public).items() if not k.startswith("__")}
     mod = inspect.getmodule(fn)
-    g = dict(vars(mod)) if mod is not None else {}
+    g.update(vars(mod) if mod is not None else {})
     g.update(tl=tl, tnp=tnp, lax=tl.lax, np=np)
     return g
 
@@ -75,7 +78,7 @@ def test_docstring_example_runs(name, fn):
     if ">>>" not in doc:
         pytest.skip("no example (test_has_docstring_with_example fails for it)")
     parser = doctest.DocTestParser()
-    test = parser.get_doctest(doc, _globs(fn), name, None, 0)
+    test = parser.get_doctest(doc, _globs(fn, name), name, None, 0)
     flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
     runner = doctest.DocTestRunner(optionflags=flags, verbose=False)
     prev = tl.config.enable_x64

@@ -242,8 +242,7 @@ def test_missing_kernel_error_names_the_fix():
             p.bind(tnp.ones(2))
     finally:  # keep the registry walk of test_registry clean
         _core._registry.pop(p.name, None)
-        rules.shape_rules.pop(p, None)
-        rules.nondiff.discard(p)
+        rules._forget(p)
 
 
 @pytest.mark.parametrize("reverse", [False, True])

@@ -6,6 +6,7 @@ import ast
 import collections
 import contextlib
 import copy
+import importlib
 import pickle
 import sys
 from pathlib import Path
@@ -831,15 +832,25 @@ def test_tree_util_module_exports():
         assert hasattr(tl_tree_util, name)
 
 
+_PYTREE_MODULES = ("tree_util", "pytree_keys", "pytree_registry", "pytree_def")
+
+
 def test_implementation_imports_only_stdlib():
-    source = Path(sys.modules[tree_map.__module__].__file__).read_text()
+    # The implementation (tree_util and the pytree_* modules it is built from) imports only the
+    # standard library and those modules.
+    package = tree_map.__module__.rsplit(".", 1)[0]
+    ours = {f"{package}.{m}" for m in _PYTREE_MODULES}
+    assert tree_map.__module__ in ours
     roots = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import in tree_util"
-            roots.add(node.module.split(".")[0])
+    for mod in sorted(ours):
+        source = Path(importlib.import_module(mod).__file__).read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                roots.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"relative import in {mod}"
+                if node.module not in ours:
+                    roots.add(node.module.split(".")[0])
     assert roots, "expected some imports"
     assert roots <= set(sys.stdlib_module_names) | {"__future__"}, roots
 

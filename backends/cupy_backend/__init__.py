@@ -13,15 +13,13 @@
   CuPy).
 - pmap (``nccl.py``): one thread per GPU, collectives through NCCL.
 
-Importing this package does not import CuPy: the backend object is made on first access to
-``BACKEND`` (which is what ``tensorlib.backends`` loading does), so ``codegen`` stays
-importable and testable on a machine without CuPy or a GPU.
+Importing this package does not import CuPy: the backend object is made by ``load()`` (which
+is what ``tensorlib`` calls when the backend is first used), so ``codegen`` stays importable
+and testable on a machine without CuPy or a GPU.
 """
 
 
-def __getattr__(name):
-    if name == "BACKEND":
-        from tensorlib.backends.cupy_backend.backend import BACKEND
+def load():
+    from tensorlib.backends.cupy_backend.backend import load
 
-        return BACKEND
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return load()

@@ -165,15 +165,15 @@ def _on_device(prim, fn):
     return kernel
 
 
-def _register():
+def load():
+    """Register the eager kernels for CuPy buffers (the NumPy backend's, with ``xp = cupy``);
+    the backend object (``loader.load``)."""
     from tensorlib.backends import numpy_backend
 
-    from tensorlib._src.backend import get_backend
+    from tensorlib._src import loader
 
-    numpy_backend.register_kernels(cupy, cupy.ndarray, wrap=_on_device)
     # NumPy buffers reach this backend (graph constants, mixing errors): the registry must
     # know whose they are
-    get_backend("numpy")
-
-
-_register()
+    loader.load("numpy")
+    numpy_backend.register_kernels(cupy, cupy.ndarray, wrap=_on_device)
+    return BACKEND

@@ -23,6 +23,10 @@ import math
 
 import numpy as np
 
+from tensorlib._src.ops import elementwise as ew
+from tensorlib._src.ops import shape as sh
+from tensorlib._src.ops.family import FAMILY
+
 # NumPy dtype -> CUDA C type. float16/bfloat16 and complex types are not fused (they run as
 # eager CuPy kernels): NVRTC needs cuda_fp16.h / cuComplex.h, which CuPy's RawKernel does not
 # put on the include path by default.
@@ -37,21 +41,16 @@ CTYPES = {
 _UNSIGNED = {"signed char": "unsigned char", "short": "unsigned short", "int": "unsigned int",
              "long long": "unsigned long long"}
 
-# Math functions: prim name -> (float function, double function). Each becomes an overloaded
-# helper ``tl_<name>`` in the prelude.
-_MATH = {
-    "exp": ("expf", "exp"), "log": ("logf", "log"), "expm1": ("expm1f", "expm1"),
-    "log1p": ("log1pf", "log1p"), "tanh": ("tanhf", "tanh"), "sin": ("sinf", "sin"),
-    "cos": ("cosf", "cos"), "tan": ("tanf", "tan"), "asin": ("asinf", "asin"),
-    "acos": ("acosf", "acos"), "atan": ("atanf", "atan"), "sinh": ("sinhf", "sinh"),
-    "cosh": ("coshf", "cosh"), "asinh": ("asinhf", "asinh"), "acosh": ("acoshf", "acosh"),
-    "atanh": ("atanhf", "atanh"), "sqrt": ("sqrtf", "sqrt"), "cbrt": ("cbrtf", "cbrt"),
-    "exp2": ("exp2f", "exp2"), "floor": ("floorf", "floor"), "ceil": ("ceilf", "ceil"),
-    "erf": ("erff", "erf"), "erfc": ("erfcf", "erfc"), "fabs": ("fabsf", "fabs"),
-    "round_away": ("roundf", "round"), "round_even": ("rintf", "rint"),
-}
-_MATH2 = {"atan2": ("atan2f", "atan2"), "pow": ("powf", "pow"), "fmod": ("fmodf", "fmod"),
-          "nextafter": ("nextafterf", "nextafter")}
+# Math functions: name -> (float function, double function). Each becomes an overloaded helper
+# ``tl_<name>`` in the prelude: the table's entries (``cuda_math``), and the helpers of the
+# templates written here.
+_MATH = {op.prim.name: op.cuda_math for op in FAMILY.values()
+         if op.cuda_math is not None and op.arity == 1}
+_MATH.update({"fabs": ("fabsf", "fabs"), "round_away": ("roundf", "round"),
+              "round_even": ("rintf", "rint")})
+_MATH2 = {op.prim.name: op.cuda_math for op in FAMILY.values()
+          if op.cuda_math is not None and op.arity == 2}
+_MATH2.update({"pow": ("powf", "pow"), "fmod": ("fmodf", "fmod")})
 
 _PRELUDE_FIXED = r"""
 #define TL_FN __host__ __device__ __forceinline__
@@ -147,7 +146,7 @@ PRELUDE = _prelude()
 
 
 # --------------------------------------------------------------------------------------------
-# Templates: prim name -> fn(args, eqn) -> a C expression. ``args`` are the operand names;
+# Templates: primitive -> fn(args, eqn) -> a C expression. ``args`` are the operand names;
 # the dtype of the first operand and of the result come from the equation.
 
 
@@ -300,50 +299,52 @@ def _imag(a, eqn):
     return f"(({_ct(_out_dt(eqn))})0)"
 
 
-TEMPLATES = {
-    "neg": _op("(-{0})", no_bool=True), "sign": _op("tl_sign({0})", no_bool=True),
-    "abs": _flags(_abs), "is_finite": _op("tl_isfinite({0})"), "not": _flags(_not),
-    "rsqrt": _op("tl_rsqrt({0})", float_only=True),
-    "erf_inv": _op("tl_erf_inv({0})", float_only=True),
-    "logistic": _flags(_logistic, float_only=True), "round": _flags(_round, float_only=True),
-    "real": _flags(_identity), "conj": _flags(_identity), "imag": _flags(_imag),
-    "add": _op("({0} + {1})"), "sub": _op("({0} - {1})", no_bool=True),
-    "mul": _op("({0} * {1})"), "max": _op("tl_max({0}, {1})"), "min": _op("tl_min({0}, {1})"),
-    "eq": _op("({0} == {1})"), "ne": _op("({0} != {1})"), "lt": _op("({0} < {1})"),
-    "le": _op("({0} <= {1})"), "gt": _op("({0} > {1})"), "ge": _op("({0} >= {1})"),
-    "and": _op("({0} & {1})"), "or": _op("({0} | {1})"), "xor": _op("({0} ^ {1})"),
-    "atan2": _op("tl_atan2({0}, {1})", float_only=True),
-    "nextafter": _op("tl_nextafter({0}, {1})", float_only=True),
-    "div": _flags(_div, no_bool=True), "rem": _flags(_rem, no_bool=True),
-    "pow": _flags(_pow, no_bool=True), "integer_pow": _flags(_integer_pow, no_bool=True),
-    "shift_left": _shift("left"), "shift_right_arithmetic": _shift("arith"),
-    "shift_right_logical": _shift("logical"),
-    "select_n": _flags(_select_n), "convert_element_type": _flags(_convert),
-}
-for _name in ("exp", "log", "expm1", "log1p", "tanh", "sin", "cos", "tan", "asin", "acos",
-              "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sqrt", "cbrt", "exp2",
-              "floor", "ceil", "erf", "erfc"):
-    TEMPLATES[_name] = _math(_name)
+_ONLY = {None: {}, "float": {"float_only": True}, "int": {"int_only": True},
+         "nobool": {"no_bool": True}}
+
+
+def _family_template(op):
+    """The template of a table entry: its ``cuda`` expression, or its libm helper."""
+    if op.cuda is not None:
+        return _op(op.cuda.fmt, **_ONLY[op.cuda.only])
+    if op.cuda_math is not None and op.arity == 1:
+        return _math(op.prim.name)
+    return None
+
+
+# Primitive -> template: the table's entries, then the ones spelled here
+TEMPLATES = {p: t for p, op in FAMILY.items() if (t := _family_template(op)) is not None}
+TEMPLATES.update({
+    ew.abs_p: _flags(_abs), ew.not_p: _flags(_not),
+    ew.logistic_p: _flags(_logistic, float_only=True),
+    ew.round_p: _flags(_round, float_only=True),
+    ew.real_p: _flags(_identity), ew.conj_p: _flags(_identity), ew.imag_p: _flags(_imag),
+    ew.div_p: _flags(_div, no_bool=True), ew.rem_p: _flags(_rem, no_bool=True),
+    ew.pow_p: _flags(_pow, no_bool=True), ew.integer_pow_p: _flags(_integer_pow, no_bool=True),
+    ew.shift_left_p: _shift("left"), ew.shift_right_arithmetic_p: _shift("arith"),
+    ew.shift_right_logical_p: _shift("logical"),
+    ew.select_n_p: _flags(_select_n), ew.convert_element_type_p: _flags(_convert),
+})
 
 # Elementwise primitives the generator leaves to the eager kernels, and why.
 EXCLUDED = {
-    "bitcast_convert_type": "reinterprets bits (and may change the element size): a CuPy view "
-                            "costs nothing, so there is nothing to fuse",
+    ew.bitcast_convert_type_p: "reinterprets bits (and may change the element size): a CuPy "
+                               "view costs nothing, so there is nothing to fuse",
 }
 # broadcast_in_dim is not computed: it is an index remap of a group input (see module doc).
-INDEX_REMAPS = {"broadcast_in_dim"}
+INDEX_REMAPS = {sh.broadcast_in_dim_p}
 
 
 def can_fuse(eqn) -> bool:
     """Whether one equation can be part of a generated CUDA kernel."""
-    name = eqn.prim.name
+    prim = eqn.prim
     if len(eqn.outputs) != 1:
         return False
     if not all(np.dtype(v.aval.dtype) in CTYPES for v in list(eqn.inputs) + list(eqn.outputs)):
         return False
-    if name in INDEX_REMAPS:
+    if prim in INDEX_REMAPS:
         return True
-    tpl = TEMPLATES.get(name)
+    tpl = TEMPLATES.get(prim)
     if tpl is None:
         return False
     dt = _in_dt(eqn) if eqn.inputs else _out_dt(eqn)
@@ -351,9 +352,9 @@ def can_fuse(eqn) -> bool:
         return False
     if tpl.no_bool and dt.kind == "b":
         return False
-    if name == "integer_pow" and eqn.params["y"] < 0 and not _is_float(dt):
+    if prim is ew.integer_pow_p and eqn.params["y"] < 0 and not _is_float(dt):
         return False
-    return not (name == "select_n" and len(eqn.inputs) < 2)
+    return not (prim is ew.select_n_p and len(eqn.inputs) < 2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,12 +402,12 @@ def _loads(eqns, inputs, shape):
     """id(var) -> (var, input position, C index expression) for every value read from an
     input; the index is ``"0"`` for a value that is one element (read once, before the loop)."""
     remap = {id(e.outputs[0]): (e.inputs[0], tuple(e.params["broadcast_dimensions"]))
-             for e in eqns if e.prim.name in INDEX_REMAPS}
+             for e in eqns if e.prim in INDEX_REMAPS}
     pos = {id(v): k for k, v in enumerate(inputs)}
     reads = {}  # id(var read by a computing eqn) -> (input position, index expression)
     nd = len(shape)
     for e in eqns:
-        if e.prim.name in INDEX_REMAPS:
+        if e.prim in INDEX_REMAPS:
             continue
         for v in e.inputs:
             if id(v) in reads or id(v) not in pos and id(v) not in remap:
@@ -436,10 +437,10 @@ def generate(eqns, inputs, outputs, shape=None) -> KernelSource:
         line = f"const {t} {names[id_v]} = x{k}[{idx}];"
         (hoisted if idx == "0" else body).append(line)
     for e in eqns:
-        if e.prim.name in INDEX_REMAPS:
+        if e.prim in INDEX_REMAPS:
             continue
         t = _ct(_out_dt(e))
-        expr = TEMPLATES[e.prim.name]([names[id(v)] for v in e.inputs], e)
+        expr = TEMPLATES[e.prim]([names[id(v)] for v in e.inputs], e)
         out = names[id(e.outputs[0])] = f"t{len(names)}"
         body.append(f"const {t} {out} = ({t})({expr});")
     for k, v in enumerate(outputs):

@@ -6,9 +6,9 @@ never imports ``jax`` (only ``jaxlib``), and every jaxlib call lives in ``runtim
 - Buffers are :class:`XlaBuffer`: a jaxlib device array plus its shape, dtype and device.
   jaxlib's array type has no ``shape``/``dtype`` unless JAX is imported (JAX adds them), so
   the wrapper is what dispatch keys on.
-- Eager: every primitive with a NumPy kernel gets one generic XLA kernel that compiles a
-  one-equation module per signature and caches it (``compiler.py``); primitives without a
-  lowering run on the host through the NumPy kernel.
+- Eager: every registered primitive gets one generic XLA kernel that compiles a
+  one-equation module per signature and caches it (``compiler.py``); what XLA cannot lower
+  runs on the host through the NumPy backend's kernel.
 - ``compile(graph)`` (jit) lowers a whole graph to one executable.
 - Devices: the XLA CPU client's devices; ``TENSORLIB_NUM_CPU_DEVICES`` or XLA_FLAGS'
   ``--xla_force_host_platform_device_count`` sets how many. Dispatch is asynchronous:
@@ -18,13 +18,13 @@ never imports ``jax`` (only ``jaxlib``), and every jaxlib call lives in ``runtim
 from __future__ import annotations
 
 import numpy as np
-from tensorlib.backends import numpy_backend as _numpy_backend  # noqa: F401  (host kernels)
 from tensorlib.backends.xla_backend import compiler
 from tensorlib.backends.xla_backend.buffers import _BF16, ShardedXlaBuffer, XlaBuffer, XlaDevice
 from tensorlib.backends.xla_backend.runtime import Distributed, Runtime, cache_fingerprint
 
 from tensorlib._src import core
-from tensorlib._src.dispatch import dispatchers, register_impl
+from tensorlib._src.dispatch import register_impl, resolve
+from tensorlib.errors import TensorlibError
 
 
 def _resolve(prim):
@@ -166,13 +166,14 @@ class XlaBackend:
             return str(graph)
         return lowering.module_for_graph(graph)[0]
 
-    def compile_spmd(self, graph, devices):
+    def compile_spmd(self, graph, devices, donate=()):
         """pmap: ``graph`` (one device's program, collectives included) as one executable
         replicated over ``devices``, or None when some equation has no lowering (pmap then
-        runs the graph once per device on threads, with host collectives)."""
+        runs the graph once per device on threads, with host collectives). The inputs at
+        indices ``donate`` give their buffers to outputs of their shape and dtype."""
         from tensorlib.backends.xla_backend import spmd
 
-        return spmd.compile_spmd(self, graph, devices)
+        return spmd.compile_spmd(self, graph, devices, donate)
 
     def stats(self) -> dict:
         """Counters: compiles, seconds compiling, disk-cache loads, host fallbacks."""
@@ -205,47 +206,35 @@ BACKEND = XlaBackend()
 # eager kernels: one generic kernel per primitive with a NumPy kernel
 
 
-def _xla_signature(sig):
-    from multipledispatch.variadic import isvariadic
-
-    out = []
-    for t in sig:
-        if isvariadic(t):
-            if t.variadic_type != (np.ndarray,):
-                return None
-            out.append([XlaBuffer])
-        elif t is np.ndarray:
-            out.append(XlaBuffer)
-        else:
+def _host_kernel(prim):
+    """The NumPy backend's kernel of ``prim`` for ``n`` operands (or None): what runs on the
+    host when XLA cannot lower an equation (a dtype it lacks, a primitive it has no op for)."""
+    def host(n):
+        try:
+            return resolve(prim, (np.ndarray,) * n if n else (np.ndarray,))
+        except TensorlibError:
             return None
-    return tuple(out)
+
+    return host
 
 
 def _register_kernels():
-    from tensorlib.backends.xla_backend import lowering
+    """One eager kernel per registered primitive, built from the registry: the XLA lowering
+    when there is one, the NumPy kernel on the host otherwise (``compiler.make_kernel``).
+    Elementwise entries get the one- and two-operand fast paths."""
+    from tensorlib._src.control.loops import while_grad_p
+    from tensorlib._src.ops.family import FAMILY
 
-    binary = set(lowering._BINARY) | set(lowering._COMPARE) | {lowering.ew.pow_p}
     for prim in core.primitives().values():
-        if prim.impl is not None:
+        if prim.impl is not None or prim is while_grad_p:
             continue
-        d = dispatchers().get(prim)
-        if d is None:
-            continue
-        for sig, np_fn in list(d.funcs.items()):
-            xsig = _xla_signature(sig)
-            if xsig is None:
-                continue
-            generic, one, two = compiler.make_kernel(BACKEND, prim, np_fn)
-            if prim in binary and len(xsig) == 2 and not isinstance(xsig[-1], list):
-                fn = two
-            elif len(xsig) == 1 and not isinstance(xsig[0], list) and prim.name != "iota":
-                fn = one
-            else:
-                fn = generic
-            register_impl(prim, xsig, fn)
+        generic, one, two = compiler.make_kernel(BACKEND, prim, _host_kernel(prim))
+        op = FAMILY.get(prim)
+        if op is not None:
+            register_impl(prim, (XlaBuffer,) * op.arity, one if op.arity == 1 else two)
+        register_impl(prim, ([XlaBuffer],), generic)
 
 
-_register_kernels()
 
 
 def _while_grad_kernel(*bufs, **params):
@@ -263,15 +252,14 @@ def _register_while_grad():
     register_impl(while_grad_p, (XlaBuffer, [XlaBuffer]), _while_grad_kernel)
 
 
-_register_while_grad()
+def load():
+    """Register the eager kernels for XLA buffers; the backend object (``loader.load``).
 
+    The NumPy backend loads first: its kernels run on the host what XLA cannot lower, and
+    NumPy buffers reach this backend (graph constants, mixing errors)."""
+    from tensorlib._src import loader
 
-def _load_numpy_backend():
-    # NumPy buffers reach this backend (graph constants, host kernels, mixing errors): the
-    # registry must know whose they are
-    from tensorlib._src.backend import get_backend
-
-    get_backend("numpy")
-
-
-_load_numpy_backend()
+    loader.load("numpy")
+    _register_kernels()
+    _register_while_grad()
+    return BACKEND

@@ -279,8 +279,11 @@ class _EqnGraphCall:
         return self.call.run_bufs(list(bufs))
 
 
-def make_kernel(backend, prim, numpy_fn):
-    """The eager kernel of ``prim`` for XLA buffers: one executable per signature."""
+def make_kernel(backend, prim, host):
+    """The eager kernel of ``prim`` for XLA buffers: one executable per signature.
+
+    ``host(n)`` is the NumPy kernel for ``n`` operands (or None), run on the host where XLA
+    cannot lower the equation."""
     calls = {}
     multiple = prim.multiple_results
     rule = shape_rules.get(prim)
@@ -297,6 +300,7 @@ def make_kernel(backend, prim, numpy_fn):
             if all(i is not None for i in passthrough):
                 return _Identity(passthrough)  # buffers are immutable: no copy, no compile
             return _Call(backend, backend.module(text, outs, cheap=True), prim.name)
+        numpy_fn = host(len(bufs))
         if numpy_fn is None:
             raise NotImplementedError(f"{prim.name}: no xla lowering and no host kernel for "
                                       f"{[a.str_short() for a in in_avals]}")
@@ -343,9 +347,9 @@ def make_kernel(backend, prim, numpy_fn):
 def _check_args(name, bufs, in_avals, backend):
     for i, (b, a) in enumerate(zip(bufs, in_avals, strict=True)):
         if not isinstance(b, backend.buffer_types):
-            from tensorlib._src.backend import backend_name_of_type
+            from tensorlib._src.loader import name_of_type
 
-            other = backend_name_of_type(type(b))
+            other = name_of_type(type(b))
             raise BackendMismatchError(
                 f"{name}: argument {i} lives on the {other} backend but the function was "
                 f"compiled for {backend.name}. Move it first with "

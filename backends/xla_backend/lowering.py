@@ -25,9 +25,10 @@ from tensorlib._src import dtypes
 from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
-from tensorlib._src.rules import def_lowering, lowerings
+from tensorlib._src.ops.family import FAMILY
+from tensorlib._src.rules import def_lowering, lowering_table
 
-RULES = lowerings.setdefault("xla", {})
+RULES = lowering_table("xla")
 _INLINE_CONST_MAX = 16  # elements; larger constants become parameters of main
 
 
@@ -198,20 +199,6 @@ def _is_bool(dt):
     return np.dtype(dt) == dtypes.bool_
 
 
-_UNARY = {
-    ew.neg_p: "stablehlo.negate", ew.floor_p: "stablehlo.floor", ew.ceil_p: "stablehlo.ceil",
-    ew.exp_p: "stablehlo.exponential", ew.log_p: "stablehlo.log",
-    ew.expm1_p: "stablehlo.exponential_minus_one", ew.log1p_p: "stablehlo.log_plus_one",
-    ew.tanh_p: "stablehlo.tanh", ew.sin_p: "stablehlo.sine", ew.cos_p: "stablehlo.cosine",
-    ew.tan_p: "stablehlo.tan", ew.asin_p: "chlo.asin", ew.acos_p: "chlo.acos",
-    ew.atan_p: "chlo.atan", ew.sinh_p: "chlo.sinh", ew.cosh_p: "chlo.cosh",
-    ew.asinh_p: "chlo.asinh", ew.acosh_p: "chlo.acosh", ew.atanh_p: "chlo.atanh",
-    ew.sqrt_p: "stablehlo.sqrt", ew.rsqrt_p: "stablehlo.rsqrt", ew.cbrt_p: "stablehlo.cbrt",
-    ew.logistic_p: "stablehlo.logistic", ew.erf_p: "chlo.erf", ew.erfc_p: "chlo.erfc",
-    ew.erf_inv_p: "chlo.erf_inv",
-}
-
-
 def _unary_rule(opname):
     def rule(em, args, outs):
         (x,) = args
@@ -221,8 +208,54 @@ def _unary_rule(opname):
     return rule
 
 
-for _p, _name in _UNARY.items():
-    register(_p)(_unary_rule(_name))
+# On booleans NumPy's add/mul/max/min are or/and/or/and.
+_BOOL_BINARY = {"stablehlo.add": "stablehlo.or", "stablehlo.multiply": "stablehlo.and",
+                "stablehlo.maximum": "stablehlo.or", "stablehlo.minimum": "stablehlo.and"}
+
+
+def _binary_rule(opname):
+    def rule(em, args, outs):
+        x, y = args
+        name = _BOOL_BINARY.get(opname, opname) if _is_bool(x.dtype) else opname
+        return em.op1(name, [x, y], outs[0].shape, outs[0].dtype)
+
+    rule.__name__ = f"_{opname.split('.')[-1]}_lower"
+    return rule
+
+
+def _compare_rule(direction):
+    def rule(em, args, outs):
+        x, y = args
+        if _is_complex(x.dtype) and direction not in ("EQ", "NE"):
+            return _complex_order(em, x, y, direction)
+        return em.compare(x, y, direction)
+
+    rule.__name__ = f"_{direction.lower()}_lower"
+    return rule
+
+
+def _complex_order(em, x, y, direction):
+    """NumPy orders complex numbers lexicographically (real part, then imaginary part)."""
+    rdt = dtypes.float64 if x.dtype == dtypes.complex128 else dtypes.float32
+    xr, yr = (em.op1("stablehlo.real", [v], v.shape, rdt) for v in (x, y))
+    xi, yi = (em.op1("stablehlo.imag", [v], v.shape, rdt) for v in (x, y))
+    strict = direction[0] + "T"
+    first = em.compare(xr, yr, strict)
+    tie = em.compare(xr, yr, "EQ")
+    return em.bin("stablehlo.or", first, em.bin("stablehlo.and", tie,
+                                                 em.compare(xi, yi, direction)))
+
+
+def _family_rule(op):
+    """The lowering of an elementwise table entry from its ``hlo`` spelling."""
+    if op.hlo.startswith("compare:"):
+        return _compare_rule(op.hlo.split(":", 1)[1])
+    return _unary_rule(op.hlo) if op.arity == 1 else _binary_rule(op.hlo)
+
+
+for _p, _op in FAMILY.items():
+    if _op.hlo is not None:
+        register(_p)(_family_rule(_op))
 
 
 @register(ew.sign_p)
@@ -243,19 +276,6 @@ def _abs_lower(em, args, outs):
         rdt = dtypes.float64 if x.dtype == dtypes.complex128 else dtypes.float32
         return em.convert(em.op1("stablehlo.abs", [x], x.shape, rdt), outs[0].dtype)
     return em.un("stablehlo.abs", x)
-
-
-@register(ew.not_p)
-def _not_lower(em, args, outs):
-    return em.un("stablehlo.not", args[0])
-
-
-@register(ew.is_finite_p)
-def _is_finite_lower(em, args, outs):
-    (x,) = args
-    if not (_is_float(x.dtype)):
-        return em.full(True, x.shape, np.bool_)
-    return em.op1("stablehlo.is_finite", [x], x.shape, np.bool_)
 
 
 @register(ew.round_p)
@@ -323,72 +343,12 @@ def _conj_lower(em, args, outs):
     return em.op1("stablehlo.complex", [re, im], x.shape, x.dtype)
 
 
-_BINARY = {
-    ew.add_p: "stablehlo.add", ew.sub_p: "stablehlo.subtract", ew.mul_p: "stablehlo.multiply",
-    ew.div_p: "stablehlo.divide", ew.rem_p: "stablehlo.remainder",
-    ew.max_p: "stablehlo.maximum", ew.min_p: "stablehlo.minimum",
-    ew.atan2_p: "stablehlo.atan2", ew.and_p: "stablehlo.and", ew.or_p: "stablehlo.or",
-    ew.xor_p: "stablehlo.xor", ew.nextafter_p: "chlo.next_after",
-    ew.shift_left_p: "stablehlo.shift_left",
-    ew.shift_right_arithmetic_p: "stablehlo.shift_right_arithmetic",
-    ew.shift_right_logical_p: "stablehlo.shift_right_logical",
-}
-# On booleans NumPy's add/mul/max/min are or/and/or/and.
-_BOOL_BINARY = {"stablehlo.add": "stablehlo.or", "stablehlo.multiply": "stablehlo.and",
-                "stablehlo.maximum": "stablehlo.or", "stablehlo.minimum": "stablehlo.and"}
-
-
-def _binary_rule(opname):
-    def rule(em, args, outs):
-        x, y = args
-        name = _BOOL_BINARY.get(opname, opname) if _is_bool(x.dtype) else opname
-        return em.op1(name, [x, y], outs[0].shape, outs[0].dtype)
-
-    rule.__name__ = f"_{opname.split('.')[-1]}_lower"
-    return rule
-
-
-for _p, _name in _BINARY.items():
-    register(_p)(_binary_rule(_name))
-
-
 @register(ew.pow_p)
 def _pow_lower(em, args, outs):
     x, y = args
     if x.dtype.kind in "iu":
         y = em.bin("stablehlo.maximum", y, em.full_like(y, 0))
     return em.bin("stablehlo.power", x, y)
-
-
-_COMPARE = {ew.eq_p: "EQ", ew.ne_p: "NE", ew.lt_p: "LT", ew.le_p: "LE", ew.gt_p: "GT",
-            ew.ge_p: "GE"}
-
-
-def _compare_rule(direction):
-    def rule(em, args, outs):
-        x, y = args
-        if _is_complex(x.dtype) and direction not in ("EQ", "NE"):
-            return _complex_order(em, x, y, direction)
-        return em.compare(x, y, direction)
-
-    rule.__name__ = f"_{direction.lower()}_lower"
-    return rule
-
-
-def _complex_order(em, x, y, direction):
-    """NumPy orders complex numbers lexicographically (real part, then imaginary part)."""
-    rdt = dtypes.float64 if x.dtype == dtypes.complex128 else dtypes.float32
-    xr, yr = (em.op1("stablehlo.real", [v], v.shape, rdt) for v in (x, y))
-    xi, yi = (em.op1("stablehlo.imag", [v], v.shape, rdt) for v in (x, y))
-    strict = direction[0] + "T"
-    first = em.compare(xr, yr, strict)
-    tie = em.compare(xr, yr, "EQ")
-    return em.bin("stablehlo.or", first, em.bin("stablehlo.and", tie,
-                                                 em.compare(xi, yi, direction)))
-
-
-for _p, _d in _COMPARE.items():
-    register(_p)(_compare_rule(_d))
 
 
 @register(ew.select_n_p)

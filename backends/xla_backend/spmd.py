@@ -5,6 +5,10 @@ collectives as cross-replica operations (``lowering_collectives``) and compiled 
 ``num_replicas = n``. A call uploads each device's shard (or reuses the shards of a previous
 pmap's result where they already are), runs all replicas in one ``execute_sharded`` and
 returns :class:`ShardedXlaBuffer` results that stay on their devices until read.
+
+``pmap(donate_argnums=...)`` passes the donated inputs' indices (``donate``): each one that
+an output of its shape and dtype can take over is marked ``tf.aliasing_output``, so XLA
+writes that output into the input's per-device buffers.
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ import time
 import numpy as np
 from tensorlib.backends.xla_backend import lowering
 from tensorlib.backends.xla_backend.buffers import _BF16, ShardedXlaBuffer
-from tensorlib.backends.xla_backend.compiler import STATS
+from tensorlib.backends.xla_backend.compiler import STATS, _aliases
 from tensorlib.backends.xla_backend.lowering_collectives import replicated
 
 from tensorlib._src.core import Array
 from tensorlib.errors import ShapeError
 
 
-def compile_spmd(backend, graph, devices):
+def compile_spmd(backend, graph, devices, donate=()):
     from tensorlib._src.control.optimize import split_scans
 
     devices = list(devices)
@@ -32,8 +36,7 @@ def compile_spmd(backend, graph, devices):
     with replicated(len(devices)):
         if not lowering.graph_lowerable(graph):
             return None
-        text, hoisted = lowering.module_for_graph(graph)
-    return SpmdCall(backend, graph, devices, text, hoisted)
+    return SpmdCall(backend, graph, devices, donate)
 
 
 class SpmdCall:
@@ -42,10 +45,14 @@ class SpmdCall:
     ``devices`` are the replicas' devices, replica ``i`` on ``devices[i]``. In a
     multi-process job they are every process's devices: this process passes and gets back
     only the slices of its own devices (``local``), the others run the same executable.
+
+    It compiles at its first run (or :meth:`compile`); ``donated`` lists the inputs whose
+    buffers outputs take over.
     """
 
-    def __init__(self, backend, graph, devices, text, hoisted):
+    def __init__(self, backend, graph, devices, donate=()):
         self.backend = backend
+        self.graph = graph
         self.devices = devices
         self.n = len(devices)
         mine = set(map(id, backend.local_devices()))
@@ -54,9 +61,21 @@ class SpmdCall:
         self.multiprocess = self.n_local != self.n
         self.in_avals = list(graph.in_avals)
         self.out_avals = [v.aval for v in graph.outvars]
-        self.text = text
+        self._xla_devs = [d.xla for d in devices]
+        self._xla_ids = tuple(self._xla_devs)
+        self._local_xla = [d.xla for d in self.local]
+        self._run = None
+        aliases = _aliases(graph, donate) if donate else {}
+        with replicated(self.n):
+            self.text, self._hoisted = lowering.module_for_graph(graph, aliases)
+        self.donated = tuple(sorted(aliases))
+
+    def compile(self):
+        if self._run is not None:
+            return
+        backend, text = self.backend, self.text
         rt = backend.runtime
-        xla_devs = [d.xla for d in devices]
+        xla_devs = self._xla_devs
         if self.multiprocess:
             self._agree(rt.distributed)
         t0 = time.perf_counter()
@@ -67,13 +86,10 @@ class SpmdCall:
                                f"{type(e).__name__}: {e}") from e
         STATS["compiles"] += 1
         STATS["compile_s"] += time.perf_counter() - t0
-        self._xla_devs = xla_devs
-        self._xla_ids = tuple(xla_devs)
-        self._local_xla = [d.xla for d in self.local]
-        self._run = rt.replicated_runner(exe, self.out_avals, xla_devs)
         # hoisted constants: the same value on every replica, uploaded once
         self._consts = [self._stack([c.to_numpy()] * self.n_local, c.shape, c.dtype)
-                        for c in hoisted]
+                        for c in self._hoisted]
+        self._run = rt.replicated_runner(exe, self.out_avals, xla_devs)
 
     def _agree(self, dist):
         """Check that every process compiles this same program: a process whose pmap has
@@ -122,6 +138,8 @@ class SpmdCall:
         return self._stack(hosts, aval.shape, aval.dtype)
 
     def run(self, args, axes):
+        if self._run is None:
+            self.compile()
         stacked = [self._shards(k, x, a) for k, (x, a) in enumerate(zip(args, axes,
                                                                         strict=True))]
         per_out = self._run(stacked + self._consts)

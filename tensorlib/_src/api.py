@@ -18,6 +18,7 @@ from tensorlib._src.transforms.ad import (
     jvp_flat,
     vjp_flat,
 )
+from tensorlib._src.transforms.batching import def_elementwise_batch
 from tensorlib._src.tree_util import tree_flatten, tree_map, tree_unflatten
 from tensorlib.errors import NonDifferentiableError, ShapeError
 
@@ -437,6 +438,9 @@ def _stop_gradient_jvp(primals, tangents):
 @def_vjp(stop_gradient_p)
 def _stop_gradient_vjp(ct, out, x):
     return (None,)
+
+
+def_elementwise_batch(stop_gradient_p)
 
 
 def stop_gradient(x):

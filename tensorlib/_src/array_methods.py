@@ -7,10 +7,16 @@ import numpy as np
 from tensorlib._src import dtypes
 from tensorlib._src.core import Array, Tracer, current_backend
 from tensorlib._src.numpy import (
+    bitwise,
+    comparison,
+    complex_numbers,
     creation,
+    division,
     indexing,
     products,
+    rearranging,
     reductions,
+    rounding,
     shape_ops,
     sorting,
     ufuncs,
@@ -271,22 +277,22 @@ def _set_methods():
     A.__array_priority__ = 100
     binops = {
         "add": ufuncs.add, "sub": ufuncs.subtract, "mul": ufuncs.multiply,
-        "truediv": ufuncs.true_divide, "floordiv": ufuncs.floor_divide, "mod": ufuncs.remainder,
-        "pow": ufuncs.power, "and": ufuncs.bitwise_and, "or": ufuncs.bitwise_or,
-        "xor": ufuncs.bitwise_xor, "lshift": ufuncs.left_shift, "rshift": ufuncs.right_shift,
-        "divmod": ufuncs.divmod,
+        "truediv": ufuncs.true_divide, "floordiv": division.floor_divide, "mod": division.remainder,
+        "pow": ufuncs.power, "and": bitwise.bitwise_and, "or": bitwise.bitwise_or,
+        "xor": bitwise.bitwise_xor, "lshift": bitwise.left_shift, "rshift": bitwise.right_shift,
+        "divmod": division.divmod,
     }
     for name, fn in binops.items():
         setattr(A, f"__{name}__", _binop(fn))
         setattr(A, f"__r{name}__", _rbinop(fn))
-    for name, fn in {"eq": ufuncs.equal, "ne": ufuncs.not_equal, "lt": ufuncs.less,
-                     "le": ufuncs.less_equal, "gt": ufuncs.greater,
-                     "ge": ufuncs.greater_equal}.items():
+    for name, fn in {"eq": comparison.equal, "ne": comparison.not_equal, "lt": comparison.less,
+                     "le": comparison.less_equal, "gt": comparison.greater,
+                     "ge": comparison.greater_equal}.items():
         setattr(A, f"__{name}__", _binop(fn))
     A.__neg__ = ufuncs.negative
     A.__pos__ = ufuncs.positive
     A.__abs__ = ufuncs.absolute
-    A.__invert__ = ufuncs.invert
+    A.__invert__ = bitwise.invert
     methods = {
         "sum": reductions.sum, "prod": reductions.prod, "mean": reductions.mean,
         "var": reductions.var, "std": reductions.std, "max": reductions.max,
@@ -294,16 +300,16 @@ def _set_methods():
         "argmax": reductions.argmax, "argmin": reductions.argmin,
         "cumsum": reductions.cumsum, "cumprod": reductions.cumprod, "ptp": reductions.ptp,
         "ravel": shape_ops.ravel, "flatten": shape_ops.ravel, "squeeze": shape_ops.squeeze,
-        "swapaxes": shape_ops.swapaxes, "repeat": shape_ops.repeat,
-        "clip": ufuncs.clip, "round": ufuncs.round, "conj": ufuncs.conj,
-        "conjugate": ufuncs.conj, "dot": products.dot, "diagonal": indexing.diagonal,
+        "swapaxes": shape_ops.swapaxes, "repeat": rearranging.repeat,
+        "clip": ufuncs.clip, "round": rounding.round, "conj": complex_numbers.conj,
+        "conjugate": complex_numbers.conj, "dot": products.dot, "diagonal": indexing.diagonal,
         "trace": indexing.trace, "take": indexing.take, "nonzero": indexing.nonzero,
         "sort": sorting.sort, "argsort": sorting.argsort,
     }
     for name, fn in methods.items():
         setattr(A, name, fn)
-    A.real = property(ufuncs.real)
-    A.imag = property(ufuncs.imag)
+    A.real = property(complex_numbers.real)
+    A.imag = property(complex_numbers.imag)
     A.nbytes = property(lambda self: self.size * self.dtype.itemsize)
     A.itemsize = property(lambda self: self.dtype.itemsize)
     A.copy = lambda self: creation.copy(self)

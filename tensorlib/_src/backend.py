@@ -7,50 +7,16 @@ load lazily: ``import tensorlib`` never imports CuPy or jaxlib.
 from __future__ import annotations
 
 import contextlib
-import importlib
 
-from tensorlib._src import core, dtypes
+from tensorlib._src import core, loader
 from tensorlib._src.config import config
-from tensorlib.errors import BackendNotAvailableError, ConfigError
-
-_loaded: dict = {}
-
-
-def _registry():
-    from tensorlib.backends import BACKENDS
-
-    return BACKENDS
 
 
 def get_backend(name: str | None = None):
     """The backend object named ``name`` (default: the current one), loading it on first use."""
     if name is None:
         return core.current_backend()
-    name = name.lower()
-    be = _loaded.get(name)
-    if be is not None:
-        return be
-    reg = _registry()
-    if name not in reg:
-        raise ConfigError(
-            f"backend: unknown backend {name!r}; known backends are {', '.join(sorted(reg))}. "
-            "Set TENSORLIB_BACKEND or call tensorlib.config.update('backend', name)."
-        )
-    modname, requirement, hint = reg[name]
-    if requirement is not None:
-        try:
-            importlib.import_module(requirement)
-        except ImportError as e:
-            raise BackendNotAvailableError(
-                f"backend {name!r} needs the package {requirement!r}, which is not installed "
-                f"({e}). Install it with: {hint}"
-            ) from e
-    mod = importlib.import_module(modname)
-    be = mod.BACKEND
-    _loaded[name] = be
-    for t in be.buffer_types:
-        core._backend_by_type[t] = be
-    return be
+    return loader.load(name)
 
 
 def _on_config(name, value):
@@ -89,24 +55,6 @@ def backend(name: str):
     # scoped to this thread/task (contextvars), restored on exit
     with config.scoped("backend", be.name):
         yield be
-
-
-def backend_for_buffer(buf):
-    t = type(buf)
-    if t is core.DeletedBuffer:
-        raise buf.error(f"array {dtypes.short_aval(buf.shape, buf.dtype)}")
-    for be in _loaded.values():
-        if isinstance(buf, be.buffer_types):
-            core._backend_by_type[t] = be
-            return be
-    raise TypeError(f"no tensorlib backend owns buffers of type {t.__module__}.{t.__qualname__}")
-
-
-def backend_name_of_type(t) -> str:
-    for be in _loaded.values():
-        if issubclass(t, be.buffer_types):
-            return be.name
-    return f"{t.__module__}.{t.__qualname__}"
 
 
 def devices(backend_name: str | None = None) -> list:

@@ -11,7 +11,7 @@ from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
-from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
+from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
 from tensorlib._src.transforms import batching
 from tensorlib._src.tree_util import tree_map
 from tensorlib.errors import TensorlibError
@@ -28,7 +28,8 @@ all_gather_p = Primitive("all_gather")
 axis_index_p = Primitive("axis_index")
 ppermute_p = Primitive("ppermute")
 _COLLECTIVES = (psum_p, pmax_p, pmin_p, all_gather_p, axis_index_p, ppermute_p)
-batching._axis_primitives.update(_COLLECTIVES)
+for _p in _COLLECTIVES:
+    batching.def_axis_primitive(_p)
 
 
 def _find_axis_trace(name, op):
@@ -204,7 +205,7 @@ def _batch_collective(prim, reduce_fn):
             return reduce_fn(x, None, info), None
         return reduce_fn(x, b, info), None
 
-    batching.batch_rules[prim] = rule
+    def_batch(prim)(rule)
 
 
 def _sum(x, b, info):
@@ -226,6 +227,7 @@ _batch_collective(pmax_p, _max)
 _batch_collective(pmin_p, _min)
 
 
+@def_batch(all_gather_p)
 def _all_gather_batch(info, vals, bdims, *, axis_name, axis, tiled):
     (x,), (b,) = vals, bdims
     if axis_name != info.axis_name:
@@ -242,18 +244,14 @@ def _all_gather_batch(info, vals, bdims, *, axis_name, axis, tiled):
     return out, None
 
 
-batching.batch_rules[all_gather_p] = _all_gather_batch
-
-
+@def_batch(axis_index_p)
 def _axis_index_batch(info, vals, bdims, *, axis_name):
     if axis_name != info.axis_name:
         return axis_index_p.bind(vals[0], axis_name=axis_name), bdims[0]
     return sh.iota(dtypes.int32, info.size), 0
 
 
-batching.batch_rules[axis_index_p] = _axis_index_batch
-
-
+@def_batch(ppermute_p)
 def _ppermute_batch(info, vals, bdims, *, axis_name, perm):
     (x,), (b,) = vals, bdims
     if axis_name != info.axis_name:
@@ -269,9 +267,6 @@ def _ppermute_batch(info, vals, bdims, *, axis_name, perm):
                                (src if src is not None else 0) + 1, axis=0)
         parts.append(lane if src is not None else ew.zeros_like(lane))
     return sh.concatenate(parts, 0), 0
-
-
-batching.batch_rules[ppermute_p] = _ppermute_batch
 
 
 # --------------------------------------------------------------------------------------------

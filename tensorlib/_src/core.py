@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any
 
 import numpy as np
 
 from tensorlib._src import config as config_module
-from tensorlib._src import dtypes
+from tensorlib._src import dtypes, loader
 from tensorlib._src.config import config
 from tensorlib.errors import LeakedTracerError, ShapeError, TensorlibError
 
@@ -311,7 +310,7 @@ def _eval_kernel(prim, args, params):
     key = tuple([type(b) for b in bufs]) if bufs else (current_backend().buffer_type,)
     fn = prim._impl_cache.get(key)
     if fn is None:
-        from tensorlib._src.dispatch import resolve
+        from tensorlib._src.dispatch import resolve  # dispatch imports multipledispatch
 
         fn = resolve(prim, key)
     out = fn(*bufs, **params)
@@ -404,26 +403,6 @@ def _check_nans(prim, res):
 
 # --------------------------------------------------------------------------------------------
 # Array
-
-
-class DeletedBuffer:
-    """What an Array holds after its buffer was donated to a jitted function: its shape and
-    dtype survive (for messages); any use raises :class:`DeletedArrayError`."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape, dtype):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-
-    @staticmethod
-    def error(what):
-        from tensorlib.errors import DeletedArrayError
-
-        return DeletedArrayError(
-            f"{what}: an array was donated to a jitted function (donate_argnums) and its "
-            "buffer has been reused for the result; use the function's output instead, or "
-            "drop it from donate_argnums to keep the input alive")
 
 
 class Array:
@@ -559,21 +538,16 @@ def concrete_or_none(x):
 # --------------------------------------------------------------------------------------------
 # Backends (selection lives in tensorlib._src.backend; these are the hot-path hooks)
 
-_backend_by_type: dict[type, Any] = {}
-_current = [None]
+_backend_by_type = loader.by_type
+_current = [None]  # the configured backend (config.backend), resolved once
 
 
 def backend_of(buf):
     b = _backend_by_type.get(type(buf))
-    if b is None:
-        from tensorlib._src.backend import backend_for_buffer
-
-        b = backend_for_buffer(buf)
-    return b
+    return b if b is not None else loader.for_buffer(buf)
 
 
 _scoped_backend = config_module._SCOPED["backend"]
-_by_name: dict = {}
 
 
 def current_backend():
@@ -581,18 +555,10 @@ def current_backend():
     thread/task, else the configured one."""
     name = _scoped_backend.get()
     if name is not None:
-        b = _by_name.get(name)
-        if b is None:
-            from tensorlib._src.backend import get_backend
-
-            b = _by_name[name] = get_backend(name)
-        return b
+        return loader.load(name)
     b = _current[0]
     if b is None:
-        from tensorlib._src.backend import get_backend
-
-        b = get_backend(config.backend)
-        _current[0] = b
+        b = _current[0] = loader.load(config.backend)
     return b
 
 

@@ -6,13 +6,14 @@ import numpy as np
 
 from tensorlib._src.core import Array, Primitive, concrete_or_none
 from tensorlib._src.numpy.promotion import asarray
-from tensorlib._src.passes import effectful
-from tensorlib._src.rules import inline_rules
-from tensorlib._src.transforms.staging import staging_rules
+from tensorlib._src.passes import def_effectful
+from tensorlib._src.rules import def_inline
+from tensorlib._src.transforms.batching import def_inline_batch
+from tensorlib._src.transforms.staging import def_staging
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
 
 debug_print_p = Primitive("debug_print", multiple_results=True)
-effectful.add(debug_print_p)
+def_effectful(debug_print_p)
 
 
 def _host(x):
@@ -27,15 +28,15 @@ def _debug_print_impl(*args, fmt, in_tree):
 
 
 debug_print_p.impl = _debug_print_impl
-inline_rules[debug_print_p] = lambda trace, tracers, params: _debug_print_impl(*tracers,
-                                                                                **params)
+def_inline(debug_print_p)(lambda trace, tracers, params: _debug_print_impl(*tracers, **params))
+def_inline_batch(debug_print_p)
 
 
 def _debug_print_stage(trace, tracers, params):
     return trace.record(debug_print_p, tracers, params, [])
 
 
-staging_rules[debug_print_p] = _debug_print_stage
+def_staging(debug_print_p)(_debug_print_stage)
 
 
 def debug_print(fmt: str, *args, **kwargs) -> None:

@@ -13,7 +13,9 @@ import warnings
 from multipledispatch import Dispatcher
 from multipledispatch.conflict import AmbiguityWarning
 
-from tensorlib.errors import BackendMismatchError
+from tensorlib._src import loader
+from tensorlib._src.buffers import DeletedBuffer
+from tensorlib.errors import BackendMismatchError, MissingKernelError
 
 _namespace: dict = {}
 _dispatchers: dict = {}
@@ -51,21 +53,16 @@ def resolve(prim, key):
 
 
 def _no_kernel(prim, key):
-    from tensorlib._src.backend import backend_name_of_type
-    from tensorlib._src.core import DeletedBuffer
-
     if DeletedBuffer in key:
         return DeletedBuffer.error(prim.name)
 
-    names = sorted({backend_name_of_type(t) for t in key})
+    names = sorted({loader.name_of_type(t) for t in key})
     if len(names) > 1:
         return BackendMismatchError(
             f"{prim.name}: arguments live on different backends ({' and '.join(names)}; "
             f"buffer types {', '.join(t.__module__ + '.' + t.__qualname__ for t in key)}). "
             "Move them to one backend first with tensorlib.device_put(x, device)."
         )
-    from tensorlib.errors import MissingKernelError
-
     return MissingKernelError(
         f"No {names[0]} kernel for primitive '{prim.name}' and buffer types "
         f"({', '.join(t.__module__ + '.' + t.__qualname__ for t in key)}). Register one with "

@@ -16,6 +16,7 @@ from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient
 from tensorlib._src.control.custom import custom_jvp
 from tensorlib._src.core import Array
+from tensorlib._src.numpy import comparison, complex_numbers, exp_log, floating, trigonometric
 from tensorlib._src.numpy import reductions as red
 from tensorlib._src.numpy import ufuncs as uf
 from tensorlib._src.numpy.promotion import (
@@ -77,7 +78,7 @@ def _relu(x):
 
 
 def _relu_tangent(g, ans, x):
-    return ew.select_n(uf.greater(x, 0), ew.zeros_like(g), g)
+    return ew.select_n(comparison.greater(x, 0), ew.zeros_like(g), g)
 
 
 _relu.defjvps(_relu_tangent)
@@ -101,7 +102,7 @@ def _relu6(x):
 
 
 def _relu6_tangent(g, ans, x):
-    inside = uf.logical_and(uf.greater(x, 0), uf.less(x, 6))
+    inside = comparison.logical_and(comparison.greater(x, 0), comparison.less(x, 6))
     return ew.select_n(inside, ew.zeros_like(g), g)
 
 
@@ -118,7 +119,7 @@ def leaky_relu(x, negative_slope=1e-2):
     Array([-1.,  3.], dtype=float32)
     """
     x = asarray(x)
-    return uf.where(uf.greater_equal(x, 0), x, uf.multiply(negative_slope, x))
+    return uf.where(comparison.greater_equal(x, 0), x, uf.multiply(negative_slope, x))
 
 
 def hard_tanh(x):
@@ -131,7 +132,7 @@ def hard_tanh(x):
     Array([-1. ,  0.5,  1. ], dtype=float32)
     """
     x = asarray(x)
-    return uf.where(uf.greater(x, 1), 1, uf.where(uf.less(x, -1), -1, x))
+    return uf.where(comparison.greater(x, 1), 1, uf.where(comparison.less(x, -1), -1, x))
 
 
 def hard_sigmoid(x):
@@ -191,7 +192,7 @@ def softplus(x):
     """
     x = _inexact("softplus", x)
     # Not logaddexp(x, 0): the max/abs form has the right derivative at x == 0.
-    return uf.add(uf.maximum(x, 0), uf.log1p(uf.exp(uf.negative(uf.absolute(x)))))
+    return uf.add(uf.maximum(x, 0), exp_log.log1p(exp_log.exp(uf.negative(uf.absolute(x)))))
 
 
 def log_sigmoid(x):
@@ -245,7 +246,7 @@ def squareplus(x, b=4):
     Array([1.], dtype=float32)
     """
     x = _inexact("squareplus", x)
-    return uf.true_divide(uf.add(x, uf.sqrt(uf.add(uf.square(x), b))), 2)
+    return uf.true_divide(uf.add(x, exp_log.sqrt(uf.add(uf.square(x), b))), 2)
 
 
 def mish(x):
@@ -258,7 +259,7 @@ def mish(x):
     Array([0.], dtype=float32)
     """
     x = _inexact("mish", x)
-    return uf.multiply(x, uf.tanh(softplus(x)))
+    return uf.multiply(x, trigonometric.tanh(softplus(x)))
 
 
 def elu(x, alpha=1.0):
@@ -271,11 +272,11 @@ def elu(x, alpha=1.0):
     Array([1., 0.], dtype=float32)
     """
     x = _inexact("elu", x)
-    pos = uf.greater(x, 0)
+    pos = comparison.greater(x, 0)
     # The inner where keeps expm1 of large positive x (inf) out of the unused branch, whose
     # gradient would otherwise be inf * 0 = nan.
     safe = uf.where(pos, 0.0, x)
-    return uf.where(pos, x, uf.multiply(alpha, uf.expm1(safe)))
+    return uf.where(pos, x, uf.multiply(alpha, exp_log.expm1(safe)))
 
 
 def celu(x, alpha=1.0):
@@ -289,7 +290,7 @@ def celu(x, alpha=1.0):
     """
     x = _inexact("celu", x)
     neg = uf.true_divide(uf.minimum(x, 0.0), alpha)
-    return uf.add(uf.maximum(x, 0.0), uf.multiply(alpha, uf.expm1(neg)))
+    return uf.add(uf.maximum(x, 0.0), uf.multiply(alpha, exp_log.expm1(neg)))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -324,7 +325,7 @@ def gelu(x, approximate: bool = True):
     if approximate:
         inner = uf.multiply(math.sqrt(2 / math.pi),
                             uf.add(x, uf.multiply(0.044715, ew.integer_pow(x, 3))))
-        cdf = uf.multiply(0.5, uf.add(1.0, uf.tanh(inner)))
+        cdf = uf.multiply(0.5, uf.add(1.0, trigonometric.tanh(inner)))
         return uf.multiply(x, cdf)
     return uf.multiply(uf.multiply(0.5, x), ew.erfc(uf.multiply(x, -math.sqrt(0.5))))
 
@@ -338,7 +339,7 @@ def glu(x, axis=-1):
     >>> nn.glu([2.0, 0.0])
     Array([1.], dtype=float32)
     """
-    from tensorlib._src.numpy.shape_ops import split
+    from tensorlib._src.numpy.splitting import split
 
     x = asarray(x)
     size = x.shape[axis]
@@ -368,8 +369,8 @@ def log_softmax(x, axis=-1, where=None):
     x_max = red.max(x, axis, keepdims=True, initial=-np.inf, where=where)
     x_safe = x if where is None else uf.where(where, x, -np.inf)
     shifted = uf.subtract(x_safe, stop_gradient(x_max))
-    sumexp = red.sum(uf.exp(shifted), axis, keepdims=True, where=where)
-    result = uf.subtract(shifted, uf.log(sumexp))
+    sumexp = red.sum(exp_log.exp(shifted), axis, keepdims=True, where=where)
+    result = uf.subtract(shifted, exp_log.log(sumexp))
     if where is not None:
         return uf.where(where, result, -np.inf)
     return result
@@ -392,7 +393,7 @@ def softmax(x, axis=-1, where=None):
 def _softmax_impl(x, axis, where):
     x_max = red.max(x, axis, keepdims=True, initial=-np.inf, where=where)
     x_safe = x if where is None else uf.where(where, x, -np.inf)
-    unnormalized = uf.exp(uf.subtract(x_safe, x_max))
+    unnormalized = exp_log.exp(uf.subtract(x_safe, x_max))
     result = uf.true_divide(unnormalized, red.sum(unnormalized, axis, keepdims=True,
                                                   where=where))
     if where is not None:
@@ -432,26 +433,26 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
         a = uf.where(where, a, 0)
     if b is not None:
         a, b = promote_args_inexact("logsumexp", a, asarray(b))
-        a = uf.where(uf.not_equal(b, 0), a, -np.inf)
+        a = uf.where(comparison.not_equal(b, 0), a, -np.inf)
     else:
         a = _inexact("logsumexp", a)
     dims = canonicalize_axes(axis, a.ndim, "logsumexp")
-    real_a = uf.real(a) if dtypes.is_complex(a.dtype) else a
+    real_a = complex_numbers.real(a) if dtypes.is_complex(a.dtype) else a
     amax = red.max(real_a, dims, keepdims=keepdims, initial=-np.inf, where=where)
-    amax = stop_gradient(uf.where(uf.isfinite(amax), amax, 0))
+    amax = stop_gradient(uf.where(floating.isfinite(amax), amax, 0))
     amax_dims = amax if keepdims else expand_dims(amax, dims)
-    exp_a = uf.exp(uf.subtract(a, amax_dims.astype(a.dtype)))
+    exp_a = exp_log.exp(uf.subtract(a, amax_dims.astype(a.dtype)))
     if b is not None:
         exp_a = uf.multiply(exp_a, b)
     sumexp = red.sum(exp_a, dims, keepdims=keepdims, where=where)
     sign = ew.sign(sumexp)
     if return_sign or not dtypes.is_complex(a.dtype):
         sumexp = uf.absolute(sumexp)
-    out = uf.add(uf.log(sumexp), amax.astype(sumexp.dtype))
+    out = uf.add(exp_log.log(sumexp), amax.astype(sumexp.dtype))
     if return_sign:
         return out, sign
     if b is not None and not dtypes.is_complex(out.dtype):
-        out = uf.where(uf.less(sign, 0), np.nan, out)
+        out = uf.where(comparison.less(sign, 0), np.nan, out)
     return out
 
 
@@ -511,4 +512,4 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1) -> Array:
     rhs_shape = [1] * x.ndim
     rhs_shape.insert(out_axis, num_classes)
     rhs = broadcasted_iota(x.dtype, rhs_shape, out_axis)
-    return uf.equal(lhs, rhs).astype(dt)
+    return comparison.equal(lhs, rhs).astype(dt)

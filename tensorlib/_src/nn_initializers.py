@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from tensorlib._src import dtypes
-from tensorlib._src.numpy import creation
+from tensorlib._src.numpy import creation, exp_log
 from tensorlib._src.numpy import ufuncs as uf
 from tensorlib._src.numpy.products import matmul
 from tensorlib._src.numpy.shape_ops import moveaxis, reshape
@@ -322,7 +322,7 @@ def _orthonormal_columns(z):
             basis = q[:, :j]
             for _ in range(2):
                 v = uf.subtract(v, matmul(basis, matmul(v, basis)))
-        norm = uf.sqrt(rd.reduce_sum(uf.multiply(v, v), (0,)))
+        norm = exp_log.sqrt(rd.reduce_sum(uf.multiply(v, v), (0,)))
         q = q.at[:, j].set(uf.true_divide(v, norm))
     return q
 

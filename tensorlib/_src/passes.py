@@ -3,18 +3,39 @@ and the fusion grouping backends use to compile elementwise chains."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 from tensorlib._src.core import Array, eval_primitive
 from tensorlib._src.ir import Eqn, Graph
+from tensorlib._src.rules import register
 
 # Primitives with effects (printing, callbacks): never folded, merged or removed.
-effectful: set = set()
+_effectful: dict = {}  # a set kept as a dict: keys() is its read-only view
+effectful = _effectful.keys()
 # Primitives that must not be evaluated at trace time even on constants (control flow and
 # calls, whose bodies may have effects; random bits are fine to fold: they are pure).
 _NO_FOLD_MAX_ELEMENTS = 1 << 16
 # Primitives never evaluated at trace time (loops: their cost is not bounded by their size).
-no_fold: set = set()
+_no_fold: dict = {}
+no_fold = _no_fold.keys()
+
+
+def def_effectful(prim):
+    """Declare that ``prim`` has effects: passes never fold, merge or remove it."""
+    if prim in _effectful:
+        raise ValueError(f"primitive '{prim.name}' is already declared effectful")
+    _effectful[prim] = None
+    return prim
+
+
+def def_no_fold(prim):
+    """Declare that ``prim`` is never evaluated at trace time, even on constants."""
+    if prim in _no_fold:
+        raise ValueError(f"primitive '{prim.name}' is already declared no_fold")
+    _no_fold[prim] = None
+    return prim
 
 
 def simplify(graph: Graph) -> Graph:
@@ -37,7 +58,7 @@ def fold_constants(graph: Graph) -> Graph:
     known = dict(const_of)  # constants plus the values of kept broadcasts of constants
     eqns = []
     for e in graph.eqns:
-        foldable = (e.prim not in effectful and e.prim.impl is None and e.prim not in no_fold
+        foldable = (e.prim not in _effectful and e.prim.impl is None and e.prim not in _no_fold
                     and all(id(v) in known for v in e.inputs)
                     and all(v.aval.size <= _NO_FOLD_MAX_ELEMENTS for v in e.outputs))
         if not foldable:
@@ -87,7 +108,7 @@ def cse(graph: Graph) -> Graph:
     eqns = []
     for e in graph.eqns:
         ins = [rename.get(id(v), v) for v in e.inputs]
-        pk = _param_key(e.params) if e.prim not in effectful else None
+        pk = _param_key(e.params) if e.prim not in _effectful else None
         key = None if pk is None else (e.prim, tuple(map(id, ins)), pk)
         prev = seen.get(key) if key is not None else None
         if prev is not None:
@@ -104,7 +125,13 @@ def cse(graph: Graph) -> Graph:
 
 # prim -> fn(eqn, used) -> eqn: drop what a higher-order equation computes for unused outputs
 # (a scan's ys, a cond's outputs) inside its graphs, and the inputs that then go unused
-dce_rules: dict = {}
+_dce_rules: dict = {}
+dce_rules = MappingProxyType(_dce_rules)
+
+
+def def_dce(prim):
+    """Register ``fn(eqn, used) -> eqn`` (see ``dce_rules``)."""
+    return lambda fn: register(_dce_rules, prim, fn, "dead-code elimination")
 
 
 def dce(graph: Graph) -> Graph:
@@ -114,8 +141,8 @@ def dce(graph: Graph) -> Graph:
     kept = []
     for e in reversed(graph.eqns):
         used = [id(v) in live for v in e.outputs]
-        if e.prim in effectful or any(used):
-            rule = dce_rules.get(e.prim)
+        if e.prim in _effectful or any(used):
+            rule = _dce_rules.get(e.prim)
             if rule is not None and not all(used):
                 e = rule(e, used)
             kept.append(e)
@@ -138,7 +165,7 @@ def invariant_ids(graph: Graph, n_consts: int):
     inv = {id(v) for v in graph.invars[:n_consts]} | {id(v) for v in graph.constvars}
     eqns = []
     for e in graph.eqns:
-        if e.prim not in effectful and all(id(v) in inv for v in e.inputs):
+        if e.prim not in _effectful and all(id(v) in inv for v in e.inputs):
             inv.update(id(v) for v in e.outputs)
             eqns.append(e)
     return inv, eqns
@@ -229,7 +256,7 @@ def fusion_groups(graph: Graph, can_fuse, min_ops=2, min_size=0):
         if fusible and e.prim.name == "broadcast_in_dim":
             # an index remap of an outside value only
             fusible = id(e.inputs[0]) not in defined and id(e.outputs[0]) not in graph_outs
-        if e.prim in effectful:
+        if e.prim in _effectful:
             for sh in list(runs):
                 flush(sh)
             continue

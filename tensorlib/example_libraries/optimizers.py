@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 
 import tensorlib.numpy as tnp
 from tensorlib._src.numpy.ufuncs import where as _where
-from tensorlib._src.tree_util import register_pytree_node, tree_flatten, tree_map, tree_unflatten
+from tensorlib._src.pytree_registry import register_pytree_node
+from tensorlib._src.tree_util import tree_flatten, tree_map, tree_unflatten
 
 __all__ = [
     "JoinPoint", "Optimizer", "OptimizerState", "adagrad", "adam", "adamax", "clip_grads",

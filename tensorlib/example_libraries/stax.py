@@ -40,7 +40,9 @@ from tensorlib._src.nn import (
 from tensorlib._src.nn_initializers import glorot_normal, normal, ones, zeros
 from tensorlib._src.numpy.ufuncs import where as _where
 from tensorlib._src.ops import conv as _conv
+from tensorlib._src.ops import conv_dimensions as _conv_dims
 from tensorlib._src.ops import elementwise as _ew
+from tensorlib._src.ops import reduce_window as _rw
 
 __all__ = [
     "AvgPool", "BatchNorm", "Conv", "Conv1DTranspose", "ConvTranspose", "Dense", "Dropout",
@@ -198,7 +200,7 @@ Examples
 
 
 def _pool_shape(input_shape, window_shape, strides, padding):
-    pads = _conv.padtype_to_pads(input_shape, window_shape, strides, padding)
+    pads = _conv_dims.padtype_to_pads(input_shape, window_shape, strides, padding)
     out = _conv.reduce_window_shape_tuple(input_shape, window_shape, strides, pads)
     # a unit, unpadded window keeps an unknown (-1) batch size
     return tuple(n if w == s == 1 and p == (0, 0) and n < 0 else o
@@ -222,7 +224,7 @@ def _pooling_layer(reducer, init_val, rescaler=None, doc=None):
             return _pool_shape(tuple(input_shape), window_shape, strides, padding), ()
 
         def apply_fun(params, inputs, **kwargs):
-            out = _conv.reduce_window(inputs, init_val, reducer, window_shape, strides, padding)
+            out = _rw.reduce_window(inputs, init_val, reducer, window_shape, strides, padding)
             return rescale(out, inputs, spec) if rescale else out
 
         return init_fun, apply_fun
@@ -237,7 +239,7 @@ def _normalize_by_window_size(dims, strides, padding):
                                                                  spec.index("C"))
         spatial_shape = tuple(n for i, n in enumerate(inputs.shape) if i not in non_spatial)
         one = tnp.ones(spatial_shape, dtype=inputs.dtype)
-        window_sizes = _conv.reduce_window(one, 0.0, _ew.add, dims, strides, padding)
+        window_sizes = _rw.reduce_window(one, 0.0, _ew.add, dims, strides, padding)
         for i in sorted(non_spatial):
             window_sizes = tnp.expand_dims(window_sizes, i)
         return outputs / window_sizes

@@ -14,16 +14,3 @@ from tensorlib._src.control.remat import name_p as name_p
 from tensorlib._src.control.scan import map as map
 from tensorlib._src.control.scan import scan as scan
 from tensorlib._src.control.scan import scan_p as scan_p
-
-
-def _register_passes():
-    from tensorlib._src.control.cond import _cond_dce
-    from tensorlib._src.control.scan import _scan_dce
-    from tensorlib._src.passes import dce_rules, no_fold
-
-    no_fold.update((cond_p, scan_p, while_p, checkpoint_p, while_grad_p))
-    dce_rules[scan_p] = _scan_dce
-    dce_rules[cond_p] = _cond_dce
-
-
-_register_passes()

@@ -28,10 +28,12 @@ from tensorlib._src.control.graphs import (
 )
 from tensorlib._src.core import WEAK_RULE, AbstractArray, Primitive
 from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.passes import def_dce, def_no_fold
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
 
 cond_p = Primitive("cond", multiple_results=True, weak=WEAK_RULE)
+def_no_fold(cond_p)
 
 
 def switch(index, branches, *operands):
@@ -114,7 +116,7 @@ def _check_branches(op, traced, trees, names):
             raise error(f"{op}: {names[0]} returns {tree0} but {names[k]} returns "
                         f"{trees[k][0]}; every branch must return the same structure")
     paths = [p for p, _ in tree_flatten_with_path(out0)[0]]
-    from tensorlib._src.tree_util import keystr
+    from tensorlib._src.pytree_keys import keystr
 
     a0 = traced[0][0].out_avals
     for k, (g, _) in enumerate(traced[1:], 1):
@@ -262,6 +264,7 @@ def_vjp_fwd(cond_p)(cond_vjp_fwd)
 def_vjp(cond_p)(cond_vjp)
 
 
+@def_dce(cond_p)
 def _cond_dce(eqn, used):
     """Unused outputs are dropped from every branch, then operands no branch reads."""
     from tensorlib._src.ir import Eqn, Graph

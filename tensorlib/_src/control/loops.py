@@ -43,10 +43,12 @@ from tensorlib._src.core import (
     get_aval,
 )
 from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.passes import def_no_fold
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
 
 while_p = Primitive("while_loop", multiple_results=True, weak=WEAK_RULE)
+def_no_fold(while_p)
 
 
 def while_loop(cond_fun, body_fun, init_val, *, max_steps=None):
@@ -366,6 +368,7 @@ def_vjp(while_p)(while_vjp)
 # compiled segments; a ``max_steps`` bound keeps such a loop inside the compiled program.
 
 while_grad_p = Primitive("while_grad", multiple_results=True)
+def_no_fold(while_grad_p)
 
 
 def _base_avals(params):

@@ -27,6 +27,7 @@ from tensorlib._src.control.graphs import (
 from tensorlib._src.core import WEAK_FIRST, WEAK_RULE, Primitive, new_trace
 from tensorlib._src.ir import Var
 from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.passes import def_no_fold
 from tensorlib._src.rules import (
     def_batch,
     def_jvp,
@@ -37,6 +38,7 @@ from tensorlib._src.rules import (
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
 
 checkpoint_p = Primitive("checkpoint", multiple_results=True, weak=WEAK_RULE)
+def_no_fold(checkpoint_p)
 name_p = Primitive("checkpoint_name", weak=WEAK_FIRST)
 
 

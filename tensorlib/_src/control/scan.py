@@ -26,16 +26,17 @@ from tensorlib._src.control.graphs import (
 from tensorlib._src.core import WEAK_RULE, AbstractArray, Primitive
 from tensorlib._src.ir import Graph
 from tensorlib._src.numpy.promotion import asarray
-from tensorlib._src.passes import dce, invariant_ids
+from tensorlib._src.passes import dce, def_dce, def_no_fold, invariant_ids
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
 from tensorlib.errors import ShapeError
 
 scan_p = Primitive("scan", multiple_results=True, weak=WEAK_RULE)
+def_no_fold(scan_p)
 
 
 def _paths(tree):
-    from tensorlib._src.tree_util import keystr
+    from tensorlib._src.pytree_keys import keystr
 
     return [keystr(p) or "carry" for p, _ in tree_flatten_with_path(tree)[0]]
 
@@ -479,6 +480,7 @@ def map(f, xs, *, batch_size=None):
     return tree_map(lambda a, r: concatenate([a, r]), ys, rest)
 
 
+@def_dce(scan_p)
 def _scan_dce(eqn, used):
     """Unused ys are not computed; consts and xs the body then ignores are not passed."""
     p = eqn.params

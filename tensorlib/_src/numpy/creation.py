@@ -280,7 +280,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     >>> tnp.round(tnp.geomspace(1, 1000, 4), 2)
     Array([   1.,   10.,  100., 1000.], dtype=float32)
     """
-    from tensorlib._src.numpy.ufuncs import log10, power
+    from tensorlib._src.numpy.exp_log import log10
+    from tensorlib._src.numpy.ufuncs import power
 
     fdt = dtypes.default_float()
     lo, hi = log10(asarray(start, fdt)), log10(asarray(stop, fdt))

@@ -13,10 +13,12 @@ import math
 import operator
 
 from tensorlib._src import dtypes
+from tensorlib._src.numpy.complex_numbers import conj
 from tensorlib._src.numpy.creation import arange
 from tensorlib._src.numpy.promotion import asarray, canonicalize_axis
-from tensorlib._src.numpy.shape_ops import moveaxis, roll
-from tensorlib._src.numpy.ufuncs import conj, where
+from tensorlib._src.numpy.rearranging import roll
+from tensorlib._src.numpy.shape_ops import moveaxis
+from tensorlib._src.numpy.ufuncs import where
 from tensorlib._src.ops import fft as fo
 from tensorlib._src.ops import shape as sh
 from tensorlib._src.ops.elementwise import convert_element_type, full

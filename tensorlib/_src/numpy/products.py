@@ -93,7 +93,7 @@ def vdot(a, b, *, precision=None):
     >>> tnp.vdot(tnp.array([1j, 2]), tnp.array([1j, 1]))
     Array(3.+0.j, dtype=complex64)
     """
-    from tensorlib._src.numpy.ufuncs import conj
+    from tensorlib._src.numpy.complex_numbers import conj
 
     a, b = asarray(a), asarray(b)
     return dot(conj(a).reshape(-1), b.reshape(-1))
@@ -110,8 +110,8 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> tnp.vecdot(a, a, axis=0)
     Array([10, 20], dtype=int32)
     """
+    from tensorlib._src.numpy.complex_numbers import conj
     from tensorlib._src.numpy.reductions import sum
-    from tensorlib._src.numpy.ufuncs import conj
 
     a, b = promote_dtypes(asarray(x1), asarray(x2))
     if a.shape[axis] != b.shape[axis]:

@@ -198,3 +198,36 @@ def canonicalize_axes(axis, ndim, op="axis"):
             raise ShapeError(f"{op}: repeated axis in {axis}")
         return axes
     return (canonicalize_axis(axis, ndim, op),)
+
+
+def _inexact(x):
+    return x if dtypes.is_inexact(x.dtype) else x.astype(dtypes.default_float())
+
+
+def result_type(*args):
+    """The dtype the arguments promote to (JAX's lattice: Python scalars are weak).
+
+    Examples
+    --------
+    >>> tnp.result_type(tnp.int8, tnp.uint8)
+    dtype('int16')
+    >>> tnp.result_type(tnp.array([1], dtype=tnp.int8), 2)
+    dtype('int8')
+    >>> tnp.result_type(tnp.array([1], dtype=tnp.int8), 2.0)
+    dtype('float32')
+    """
+    return dtypes.result_type(*args)
+
+
+def can_cast(from_, to, casting="safe"):
+    """Whether ``from_`` can be cast to ``to`` under the ``casting`` rule (as NumPy).
+
+    Examples
+    --------
+    >>> tnp.can_cast(tnp.int8, tnp.int32), tnp.can_cast(tnp.float32, tnp.int32)
+    (True, False)
+    >>> tnp.can_cast(tnp.float32, tnp.int32, casting="unsafe")
+    True
+    """
+    f = from_.dtype if hasattr(from_, "dtype") else np.dtype(from_)
+    return bool(np.can_cast(f, np.dtype(to), casting=casting))

@@ -7,8 +7,9 @@ import builtins
 import numpy as np
 
 from tensorlib._src import dtypes
+from tensorlib._src.numpy.floating import isnan
 from tensorlib._src.numpy.promotion import asarray, canonicalize_axes, canonicalize_axis
-from tensorlib._src.numpy.ufuncs import isnan, where
+from tensorlib._src.numpy.ufuncs import where
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops.elementwise import (
     convert_element_type,
@@ -270,10 +271,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     axes = canonicalize_axes(axis, x.ndim, "var")
     m = mean(x, axis=axes, dtype=dtype, keepdims=True, where=where)
     x = convert_element_type(x, m.dtype, x.weak_type)
-    from tensorlib._src.numpy import ufuncs
+    from tensorlib._src.numpy import complex_numbers, ufuncs
 
     d = sub(x, ufuncs.promote_args("var", m, x)[0]) if m.shape != x.shape else sub(x, m)
-    sq = mul(d, d) if not dtypes.is_complex(d.dtype) else mul(d, ufuncs.conj(d))
+    sq = mul(d, d) if not dtypes.is_complex(d.dtype) else mul(d, complex_numbers.conj(d))
     s = sum(sq, axis=axes, keepdims=keepdims, where=where)
     n = _count(x, axes, where)
     if isinstance(n, int):
@@ -293,7 +294,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     >>> tnp.std(tnp.array([1., 3., 5.]), ddof=1)
     Array(2., dtype=float32)
     """
-    from tensorlib._src.numpy.ufuncs import sqrt
+    from tensorlib._src.numpy.exp_log import sqrt
 
     return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
 
@@ -641,7 +642,7 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     >>> tnp.nanstd(x, axis=1)
     Array([1., 0.], dtype=float32)
     """
-    from tensorlib._src.numpy.ufuncs import sqrt
+    from tensorlib._src.numpy.exp_log import sqrt
 
     return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
 

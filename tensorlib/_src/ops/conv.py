@@ -1,26 +1,23 @@
-"""Convolution and windowed reductions, as in ``jax.lax``.
+"""Convolution and the windowed-reduction primitives, as in ``jax.lax``.
 
 ``conv_general_dilated`` is one primitive: N-d, strided, padded, with lhs (transposed-conv) and
 rhs (atrous) dilation, feature groups and batch groups, in any layout named by dimension
-numbers. Its derivatives are convolutions again (JAX's transpose rules), and vmap folds the
-batch axis into the batch or feature dimension (JAX's batching rule), so every transformation
-stays one convolution.
+numbers (``conv_dimensions``). Its derivatives are convolutions again (JAX's transpose rules),
+and vmap folds the batch axis into the batch or feature dimension (JAX's batching rule), so
+every transformation stays one convolution.
 
-The windowed reductions are ``reduce_window_sum``, ``reduce_window_max`` and
-``reduce_window_min``. The max/min derivatives route each window's tangent/cotangent to the
-position that won the window (ties to the first, in row-major window order, as XLA's
-select_and_scatter): a non-differentiable primitive (``reduce_window_argmax`` /
-``reduce_window_argmin``) finds the positions, and ``gather``/``scatter`` move values, so those
-derivatives differentiate again and batch through the index primitives' own rules.
-``reduce_window`` with any other computation or init value folds strided slices of the padded
-operand, which is exact (XLA pads with the init value) and differentiable.
+The windowed-reduction primitives are ``reduce_window_sum``, ``reduce_window_max`` and
+``reduce_window_min`` (their public functions are in ``reduce_window``). The max/min derivatives
+route each window's tangent/cotangent to the position that won the window (ties to the first,
+in row-major window order, as XLA's select_and_scatter): a non-differentiable primitive
+(``reduce_window_argmax`` / ``reduce_window_argmin``) finds the positions, and
+``gather``/``scatter`` move values, so those derivatives differentiate again and batch through
+the index primitives' own rules.
 """
 
 from __future__ import annotations
 
-import itertools
 import operator
-from typing import NamedTuple
 
 import numpy as np
 
@@ -28,16 +25,24 @@ from tensorlib._src import dtypes
 from tensorlib._src.core import (
     WEAK_NEVER,
     AbstractArray,
-    Array,
     Primitive,
-    asarray_scalar,
-    concrete_or_none,
     get_aval,
 )
 from tensorlib._src.ops import elementwise as ew
+from tensorlib._src.ops.conv_dimensions import (
+    ConvDimensionNumbers,
+    _as_array,
+    _dilate_shape,
+    _int_tuple,
+    _pairs,
+    _stride_dim,
+    conv_dimension_numbers,
+    conv_general_permutations,
+    padtype_to_pads,
+)
 from tensorlib._src.ops.elementwise import convert_element_type, full, zeros_like
 from tensorlib._src.ops.index import gather, scatter
-from tensorlib._src.ops.shape import broadcast_in_dim, def_linear, pad, reshape, rev, transpose
+from tensorlib._src.ops.shape import def_linear, pad, reshape, rev, transpose
 from tensorlib._src.ops.shape import slice as slice_op
 from tensorlib._src.rules import (
     def_batch,
@@ -49,131 +54,6 @@ from tensorlib._src.rules import (
 )
 from tensorlib._src.transforms.batching import moveaxis_to
 from tensorlib.errors import DTypeError, ShapeError
-
-# --------------------------------------------------------------------------------------------
-# dimension numbers and padding helpers (shared with stax)
-
-
-class ConvDimensionNumbers(NamedTuple):
-    """Batch, feature and spatial axes of a convolution's operands and output.
-
-    ``lhs_spec`` is ``(batch, feature, spatial...)``, ``rhs_spec`` is
-    ``(out feature, in feature, spatial...)`` and ``out_spec`` is ``(batch, feature,
-    spatial...)``, each a tuple of axis numbers.
-    """
-
-    lhs_spec: tuple
-    rhs_spec: tuple
-    out_spec: tuple
-
-
-def _spec_error(msg):
-    return ShapeError(f"conv_general_dilated: {msg}")
-
-
-def conv_general_permutations(dimension_numbers):
-    """Axis permutations of the string form ``('NCHW', 'OIHW', 'NCHW')`` (spatial order: rhs)."""
-    lhs_spec, rhs_spec, out_spec = dimension_numbers
-    charpairs = (("N", "C"), ("O", "I"), ("N", "C"))
-    for i, (a, b) in enumerate(charpairs):
-        spec = dimension_numbers[i]
-        if not spec.count(a) == spec.count(b) == 1:
-            raise _spec_error(f"dimension_numbers[{i}] = {spec!r} must contain {a!r} and {b!r} "
-                              "exactly once")
-        if len(spec) != len(set(spec)):
-            raise _spec_error(f"dimension_numbers[{i}] = {spec!r} repeats a character")
-    if not set(lhs_spec) - {"N", "C"} == set(rhs_spec) - {"O", "I"} == set(out_spec) - {"N", "C"}:
-        raise _spec_error(f"dimension_numbers {tuple(dimension_numbers)} must name the same "
-                          "spatial characters in all three specs")
-
-    def perm(spec, pair):
-        spatial = [i for i, c in enumerate(spec) if c not in pair]
-        if spec is not rhs_spec:
-            spatial = sorted(spatial, key=lambda i: rhs_spec.index(spec[i]))
-        return (spec.index(pair[0]), spec.index(pair[1])) + tuple(spatial)
-
-    return tuple(perm(s, p) for s, p in zip(dimension_numbers, charpairs, strict=True))
-
-
-def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers) -> ConvDimensionNumbers:
-    """``dimension_numbers`` (None, strings or ConvDimensionNumbers) as ConvDimensionNumbers."""
-    nd = len(lhs_shape)
-    if len(rhs_shape) != nd:
-        raise _spec_error(f"lhs and rhs need the same number of dimensions, got shapes "
-                          f"{tuple(lhs_shape)} and {tuple(rhs_shape)}")
-    if dimension_numbers is None:
-        iota = tuple(range(nd))
-        return ConvDimensionNumbers(iota, iota, iota)
-    if isinstance(dimension_numbers, ConvDimensionNumbers):
-        specs = tuple(tuple(int(d) for d in s) for s in dimension_numbers)
-    elif isinstance(dimension_numbers, (list, tuple)) and len(dimension_numbers) == 3:
-        if all(isinstance(s, str) for s in dimension_numbers):
-            for i, s in enumerate(dimension_numbers):
-                if len(s) != nd:
-                    raise _spec_error(f"dimension_numbers[{i}] = {s!r} has {len(s)} characters "
-                                      f"but the operands have {nd} dimensions")
-            specs = conv_general_permutations(tuple(dimension_numbers))
-        else:
-            specs = tuple(tuple(int(d) for d in s) for s in dimension_numbers)
-    else:
-        raise _spec_error(f"dimension_numbers must be None, a ConvDimensionNumbers or three "
-                          f"layout strings such as ('NCHW', 'OIHW', 'NCHW'); got "
-                          f"{dimension_numbers!r}")
-    for i, s in enumerate(specs):
-        if sorted(s) != list(range(nd)):
-            raise _spec_error(f"dimension_numbers[{i}] = {s} is not a permutation of the "
-                              f"{nd} axes")
-    return ConvDimensionNumbers(*specs)
-
-
-def _dilate_shape(shape, dilation):
-    return tuple(0 if d == 0 else 1 + r * (d - 1) for d, r in zip(shape, dilation, strict=True))
-
-
-def _stride_dim(d, window, stride):
-    return max(0, (d - window) // stride + 1)
-
-
-def padtype_to_pads(in_shape, window_shape, window_strides, padding):
-    """``'SAME'``, ``'SAME_LOWER'`` or ``'VALID'`` as explicit ``(low, high)`` pairs."""
-    kind = padding.upper() if isinstance(padding, str) else padding
-    if kind == "VALID":
-        return [(0, 0)] * len(in_shape)
-    if kind in ("SAME", "SAME_LOWER"):
-        pads = []
-        for n, w, s in zip(in_shape, window_shape, window_strides, strict=True):
-            total = max((-(-n // s) - 1) * s + w - n, 0)
-            small, big = total // 2, total - total // 2
-            pads.append((small, big) if kind == "SAME" else (big, small))
-        return pads
-    raise ShapeError(f"padding must be 'SAME', 'SAME_LOWER', 'VALID' or a sequence of (low, high) "
-                     f"pairs, got {padding!r}")
-
-
-def _int_tuple(op, name, value, n):
-    try:
-        t = tuple(operator.index(v) for v in value)
-    except TypeError as e:
-        raise ShapeError(f"{op}: {name} must be a sequence of {n} integers, got {value!r}") from e
-    if len(t) != n:
-        per = "axis" if op == "reduce_window" else "spatial dimension"
-        raise ShapeError(f"{op}: {name} needs {n} entries (one per {per}), got {value!r}")
-    return t
-
-
-def _pairs(op, padding, n):
-    try:
-        pads = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
-    except (TypeError, ValueError) as e:
-        raise ShapeError(f"{op}: padding must be a string or a sequence of (low, high) integer "
-                         f"pairs, got {padding!r}") from e
-    if len(pads) != n:
-        raise ShapeError(f"{op}: padding needs {n} (low, high) pairs, got {padding!r}")
-    return pads
-
-
-def _as_array(x):
-    return x if isinstance(x, Array) else asarray_scalar(x)
 
 
 def conv_shape_tuple(lhs_shape, rhs_shape, strides, pads, batch_group_count=1):
@@ -579,7 +459,7 @@ def _conv_general_dilated_batch(info, vals, bdims, **params):
 
 
 # --------------------------------------------------------------------------------------------
-# windowed reductions
+# windowed-reduction primitives
 
 
 def reduce_window_shape_tuple(operand_shape, window_dimensions, window_strides, padding,
@@ -641,45 +521,6 @@ def _unit_window_at(params, d):
 reduce_window_sum_p = _reduce_window_prim("reduce_window_sum", "sum")
 reduce_window_max_p = _reduce_window_prim("reduce_window_max", "max")
 reduce_window_min_p = _reduce_window_prim("reduce_window_min", "min")
-
-
-def _window_params(x, window_dimensions, window_strides, padding, base_dilation,
-                   window_dilation):
-    nd = len(get_aval(x).shape)
-    op = "reduce_window"
-    wd = _int_tuple(op, "window_dimensions", window_dimensions, nd)
-    ws = (1,) * nd if window_strides is None else _int_tuple(op, "window_strides",
-                                                              window_strides, nd)
-    bd = (1,) * nd if base_dilation is None else _int_tuple(op, "base_dilation", base_dilation, nd)
-    wdl = (1,) * nd if window_dilation is None else _int_tuple(op, "window_dilation",
-                                                               window_dilation, nd)
-    if isinstance(padding, str):
-        pads = tuple(padtype_to_pads(get_aval(x).shape, _dilate_shape(wd, wdl), ws, padding))
-    else:
-        pads = _pairs(op, padding, nd)
-    return dict(window_dimensions=wd, window_strides=ws, padding=pads, base_dilation=bd,
-                window_dilation=wdl)
-
-
-def reduce_window_sum(x, window_dimensions, window_strides=None, padding="VALID",
-                      base_dilation=None, window_dilation=None):
-    x = _as_array(x)
-    return _checked_bind(reduce_window_sum_p, x, **_window_params(
-        x, window_dimensions, window_strides, padding, base_dilation, window_dilation))
-
-
-def reduce_window_max(x, window_dimensions, window_strides=None, padding="VALID",
-                      base_dilation=None, window_dilation=None):
-    x = _as_array(x)
-    return _checked_bind(reduce_window_max_p, x, **_window_params(
-        x, window_dimensions, window_strides, padding, base_dilation, window_dilation))
-
-
-def reduce_window_min(x, window_dimensions, window_strides=None, padding="VALID",
-                      base_dilation=None, window_dilation=None):
-    x = _as_array(x)
-    return _checked_bind(reduce_window_min_p, x, **_window_params(
-        x, window_dimensions, window_strides, padding, base_dilation, window_dilation))
 
 
 def_linear(reduce_window_sum_p)
@@ -750,100 +591,3 @@ def _def_select_rules(prim, arg_prim):
 _def_select_rules(reduce_window_max_p, reduce_window_argmax_p)
 _def_select_rules(reduce_window_min_p, reduce_window_argmin_p)
 
-
-def _identity(kind, dtype):
-    if kind == "add":
-        return 0
-    if dtypes.is_bool(dtype):
-        return kind == "min"
-    if dtypes.is_integer(dtype):
-        info = np.iinfo(dtype)
-        return info.min if kind == "max" else info.max
-    return -np.inf if kind == "max" else np.inf
-
-
-_MONOIDS = {ew.add: ("add", reduce_window_sum_p), ew.max: ("max", reduce_window_max_p),
-            ew.min: ("min", reduce_window_min_p)}
-
-
-def reduce_window(operand, init_value, computation, window_dimensions, window_strides=None,
-                  padding="VALID", base_dilation=None, window_dilation=None):
-    """Reduce each window of ``operand`` with ``computation``, as ``jax.lax.reduce_window``.
-
-    As in XLA, each window's result is ``init_value`` combined with the window's operand
-    elements; padding and base-dilation holes are skipped. ``lax.add``, ``lax.max`` and
-    ``lax.min`` use the ``reduce_window_{sum,max,min}`` primitives (plus one elementwise op when
-    ``init_value`` is not the identity). Any other binary ``computation`` folds strided slices
-    of the operand: exact and differentiable, one op per window element.
-
-    Examples
-    --------
-    >>> import tensorlib.numpy as tnp
-    >>> from tensorlib import lax
-    >>> print(lax.reduce_window(tnp.arange(6.0), 0.0, lax.add, (2,), (2,), "VALID"))
-    [1. 5. 9.]
-    """
-    if isinstance(operand, (list, tuple, dict)):
-        raise ShapeError("reduce_window: takes a single array operand here (pytrees of "
-                         "operands are not supported); reduce each array separately")
-    x = _as_array(operand)
-    params = _window_params(x, window_dimensions, window_strides, padding, base_dilation,
-                            window_dilation)
-    monoid = _MONOIDS.get(computation)
-    if monoid is None:
-        return _reduce_window_fold(x, init_value, computation, **params)
-    kind, prim = monoid
-    out = _checked_bind(prim, x, **params)
-    init = concrete_or_none(init_value) if isinstance(init_value, Array) else init_value
-    if init is not None and np.ndim(init) == 0:
-        val = np.asarray(init.to_numpy() if isinstance(init, Array) else init)
-        if val == _identity(kind, x.dtype):
-            return out
-    return computation(broadcast_in_dim(_init_scalar(init_value, x), out.shape, ()), out)
-
-
-def _init_scalar(init_value, x):
-    init = _as_array(init_value)
-    if init.ndim != 0:
-        raise ShapeError(f"reduce_window: init_value must be a scalar, got "
-                         f"{init.aval.str_short()}")
-    return convert_element_type(init, x.dtype) if init.dtype != x.dtype else init
-
-
-def _valid_mask(shape, padding, base_dilation):
-    """Static mask of the operand's elements in its dilated, padded version (shape metadata)."""
-    lo = [max(p[0], 0) for p in padding]
-    inner = [(n - 1) * d + 1 if n else 0 for n, d in zip(shape, base_dilation, strict=True)]
-    full_shape = [a + s + max(p[1], 0) for a, s, p in zip(lo, inner, padding, strict=True)]
-    mask = np.zeros(full_shape, dtype=bool)
-    mask[tuple(slice(a, a + s, d)
-               for a, s, d in zip(lo, inner, base_dilation, strict=True))] = True
-    crop = tuple(slice(-min(p[0], 0), n + min(p[1], 0))
-                 for p, n in zip(padding, full_shape, strict=True))
-    return mask[crop]
-
-
-def _reduce_window_fold(x, init_value, computation, *, window_dimensions, window_strides,
-                        padding, base_dilation, window_dilation):
-    init = _init_scalar(init_value, x)
-    out_shape = _window_shape("reduce_window", x.aval, window_dimensions=window_dimensions,
-                              window_strides=window_strides, padding=padding,
-                              base_dilation=base_dilation, window_dilation=window_dilation)
-    acc = broadcast_in_dim(init, out_shape, ())
-    if 0 in out_shape:
-        return acc
-    cfg = [(lo, hi, b - 1) for (lo, hi), b in zip(padding, base_dilation, strict=True)]
-    xp = pad(x, init, cfg)
-    valid = _valid_mask(x.shape, padding, base_dilation)
-    for offsets in itertools.product(*[range(w) for w in window_dimensions]):
-        start = [o * r for o, r in zip(offsets, window_dilation, strict=True)]
-        limit = [s + (n - 1) * st + 1
-                 for s, n, st in zip(start, out_shape, window_strides, strict=True)]
-        m = valid[tuple(slice(a, b, st)
-                        for a, b, st in zip(start, limit, window_strides, strict=True))]
-        if not m.any():
-            continue
-        new = computation(acc, slice_op(xp, start, limit, window_strides))
-        # padding and dilation holes are skipped, as XLA's ReduceWindow does
-        acc = new if m.all() else ew.select_n(asarray_scalar(m), acc, new)
-    return acc

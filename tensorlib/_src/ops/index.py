@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import WEAK_FIRST, AbstractArray, Primitive
+from tensorlib._src.core import WEAK_FIRST, AbstractArray, Primitive, get_aval
 from tensorlib._src.ops.elementwise import (
     add,
     convert_element_type,
@@ -28,7 +28,8 @@ from tensorlib._src.ops.elementwise import (
 )
 from tensorlib._src.ops.reduce import cummax, cummin
 from tensorlib._src.ops.shape import broadcast_in_dim, broadcasted_iota, concatenate, reshape
-from tensorlib._src.rules import def_jvp, def_shape, def_vjp
+from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp
+from tensorlib._src.transforms.batching import bdim_at_front, moveaxis_to
 from tensorlib.errors import DTypeError, ShapeError
 
 _GATHER_MODES = ("clip", "fill")
@@ -110,6 +111,29 @@ def _gather_vjp(ct, out, x, idx, *, dims, mode):
     if mode == "clip":
         idx = clamp_indices(x.shape, idx, dims)
     return scatter(zeros_like(x), idx, ct, dims=dims, mode="add"), None
+
+
+def _with_batch_index(idx):
+    """Prepend an iota column (the lane number) to batched index vectors (batch axis 0)."""
+    aval = get_aval(idx)
+    lane = broadcasted_iota(aval.dtype, tuple(aval.shape[:-1]) + (1,), 0)
+    return concatenate([lane, idx], aval.ndim - 1)
+
+
+@def_batch(gather_p)
+def _gather_batch(info, vals, bdims, *, dims, mode):
+    x, idx = vals
+    bx, bi = bdims
+    if bi is None:
+        x = moveaxis_to(x, bx, 0)
+        out = gather_p.bind(x, idx, dims=tuple(d + 1 for d in dims), mode=mode)
+        return out, get_aval(idx).ndim - 1
+    idx = moveaxis_to(idx, bi, 0)
+    if bx is None:
+        return gather_p.bind(x, idx, dims=dims, mode=mode), 0
+    x = moveaxis_to(x, bx, 0)
+    idx = _with_batch_index(idx)
+    return gather_p.bind(x, idx, dims=(0,) + tuple(d + 1 for d in dims), mode=mode), 0
 
 
 scatter_p = Primitive("scatter", weak=WEAK_FIRST)
@@ -203,6 +227,28 @@ def _scatter_vjp(ct, out, x, idx, upd, *, dims, mode):
         return mul(ct, prod_u), None, ct_u
     w_x, w_u = _minmax_weights(x, idx, upd, out, dims)
     return mul(ct, w_x), None, mul(gather(ct, idx, dims=dims, mode="fill"), w_u)
+
+
+@def_batch(scatter_p)
+def _scatter_batch(info, vals, bdims, *, dims, mode):
+    x, idx, upd = vals
+    bx, bi, bu = bdims
+    if bi is None and bu is None:
+        x = moveaxis_to(x, bx, 0)
+        # the batch axis is an un-indexed axis of x: updates need it too (at its position)
+        n_idx_batch = get_aval(idx).ndim - 1
+        upd_b = get_aval(upd).ndim
+        u_shape = get_aval(upd).shape
+        new_u_shape = tuple(u_shape[:n_idx_batch]) + (info.size,) + tuple(u_shape[n_idx_batch:])
+        dims_map = tuple(range(n_idx_batch)) + tuple(range(n_idx_batch + 1, upd_b + 1))
+        upd = broadcast_in_dim(upd, new_u_shape, dims_map)
+        return scatter_p.bind(x, idx, upd, dims=tuple(d + 1 for d in dims), mode=mode), 0
+    x = bdim_at_front(x, bx, info.size)
+    idx = bdim_at_front(idx, bi, info.size)
+    upd_full = bdim_at_front(upd, bu, info.size)
+    idx = _with_batch_index(idx)
+    return scatter_p.bind(x, idx, upd_full, dims=(0,) + tuple(d + 1 for d in dims),
+                          mode=mode), 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,3 +353,10 @@ def _sort_vjp(cts, outs, *xs, dimension, is_stable, num_keys):
     perm = _sort_perm(xs, dimension, is_stable, num_keys)
     return tuple(None if ct is None else scatter_add_along(zeros_like(x), perm, ct, dimension)
                  for ct, x in zip(cts, xs))
+
+
+@def_batch(sort_p)
+def _sort_batch(info, vals, bdims, *, dimension, is_stable, num_keys):
+    xs = [bdim_at_front(v, b, info.size) for v, b in zip(vals, bdims)]
+    outs = sort_p.bind(*xs, dimension=dimension + 1, is_stable=is_stable, num_keys=num_keys)
+    return outs, [0] * len(outs)

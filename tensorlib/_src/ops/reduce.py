@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import WEAK_NEVER, AbstractArray, Primitive
+from tensorlib._src.core import WEAK_NEVER, AbstractArray, Primitive, get_aval
 from tensorlib._src.ops.elementwise import (
     add,
     bitwise_and,
@@ -26,7 +26,8 @@ from tensorlib._src.ops.shape import (
     slice_in_dim,
     transpose,
 )
-from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
+from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
+from tensorlib._src.transforms.batching import moveaxis_to
 from tensorlib.errors import DTypeError, ShapeError
 
 
@@ -35,8 +36,23 @@ def _check_axes(op, x, axes):
         raise ShapeError(f"{op}: axes {axes} are invalid for {x.str_short()}")
 
 
+def _def_axes_batch(prim, param):
+    """Batching rule of an op over the axes (or the one axis) named by ``param``: the batch
+    axis moves to the front and the named axes shift by one."""
+
+    @def_batch(prim)
+    def rule(info, vals, bdims, **params):
+        x = moveaxis_to(vals[0], bdims[0], 0)
+        p = params[param]
+        params[param] = tuple(a + 1 for a in p) if isinstance(p, tuple) else p + 1
+        return prim.bind(x, **params), 0
+
+    return rule
+
+
 def _reducer(name, kind=None):
     prim = Primitive(name)
+    _def_axes_batch(prim, "axes")
 
     @def_shape(prim)
     def _shape(x, *, axes):
@@ -259,6 +275,8 @@ def_shape(argmax_p)(_arg_shape("argmax"))
 def_shape(argmin_p)(_arg_shape("argmin"))
 def_nondiff(argmax_p)
 def_nondiff(argmin_p)
+_def_axes_batch(argmax_p, "axes")
+_def_axes_batch(argmin_p, "axes")
 
 # --------------------------------------------------------------------------------------------
 cumsum_p = Primitive("cumsum")
@@ -277,6 +295,7 @@ def _cum_shape(name):
 
 for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p):
     def_shape(_p)(_cum_shape(_p.name))
+    _def_axes_batch(_p, "axis")
 
 
 def cumsum(x, axis: int = 0, reverse: bool = False):
@@ -500,3 +519,27 @@ def _dot_general_vjp(ct, out, x, y, *, dimension_numbers, preferred_element_type
     ct_y = _dot_transpose_lhs(ct, y, x, swapped, swap_ans=True) if _needs[1] else None
     return ct_x, ct_y
 
+
+@def_batch(dot_general_p)
+def _dot_general_batch(info, vals, bdims, *, dimension_numbers, preferred_element_type):
+    x, y = vals
+    bx, by = bdims
+    (lc, rc), (lb, rb) = dimension_numbers
+    sh1 = lambda t: tuple(d + 1 for d in t)  # noqa: E731
+    if bx is not None and by is not None:
+        x, y = moveaxis_to(x, bx, 0), moveaxis_to(y, by, 0)
+        dn = ((sh1(lc), sh1(rc)), ((0,) + sh1(lb), (0,) + sh1(rb)))
+        return dot_general_p.bind(x, y, dimension_numbers=dn,
+                                  preferred_element_type=preferred_element_type), 0
+    if bx is not None:
+        x = moveaxis_to(x, bx, 0)
+        dn = ((sh1(lc), rc), (sh1(lb), rb))
+        out = dot_general_p.bind(x, y, dimension_numbers=dn,
+                                 preferred_element_type=preferred_element_type)
+        return out, len(lb)
+    y = moveaxis_to(y, by, 0)
+    dn = ((lc, sh1(rc)), (lb, sh1(rb)))
+    out = dot_general_p.bind(x, y, dimension_numbers=dn,
+                             preferred_element_type=preferred_element_type)
+    n_lhs_free = get_aval(x).ndim - len(lc) - len(lb)
+    return out, len(lb) + n_lhs_free

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import WEAK_FIRST, WEAK_NEVER, AbstractArray, Array, Primitive
-from tensorlib._src.ops.elementwise import full, sub, zeros_like
-from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
+from tensorlib._src.core import WEAK_FIRST, WEAK_NEVER, AbstractArray, Array, Primitive, get_aval
+from tensorlib._src.ops.elementwise import full, select_n, sub, zeros_like
+from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
+from tensorlib._src.transforms.batching import bdim_at_front, loop_batch, moveaxis_to
 from tensorlib.errors import ShapeError
 
 
@@ -129,6 +130,14 @@ def _broadcast_in_dim_vjp(ct, out, x, *, shape, broadcast_dimensions):
     return (reshape(s, x.shape),)
 
 
+@def_batch(broadcast_in_dim_p)
+def _broadcast_in_dim_batch(info, vals, bdims, *, shape, broadcast_dimensions):
+    x = moveaxis_to(vals[0], bdims[0], 0)
+    return broadcast_in_dim_p.bind(
+        x, shape=(info.size,) + tuple(shape),
+        broadcast_dimensions=(0,) + tuple(d + 1 for d in broadcast_dimensions)), 0
+
+
 # --------------------------------------------------------------------------------------------
 reshape_p = Primitive("reshape", weak=WEAK_FIRST)
 
@@ -164,6 +173,12 @@ def_linear(reshape_p)
 @def_vjp(reshape_p, linear=True)
 def _reshape_vjp(ct, out, x, *, new_sizes):
     return (reshape(ct, x.shape),)
+
+
+@def_batch(reshape_p)
+def _reshape_batch(info, vals, bdims, *, new_sizes):
+    x = moveaxis_to(vals[0], bdims[0], 0)
+    return reshape_p.bind(x, new_sizes=(info.size,) + tuple(new_sizes)), 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +219,12 @@ def _transpose_vjp(ct, out, x, *, permutation):
     return (transpose(ct, tuple(np.argsort(permutation))),)
 
 
+@def_batch(transpose_p)
+def _transpose_batch(info, vals, bdims, *, permutation):
+    x = moveaxis_to(vals[0], bdims[0], 0)
+    return transpose_p.bind(x, permutation=(0,) + tuple(p + 1 for p in permutation)), 0
+
+
 # --------------------------------------------------------------------------------------------
 rev_p = Primitive("rev", weak=WEAK_FIRST)
 
@@ -233,6 +254,12 @@ def_linear(rev_p)
 @def_vjp(rev_p, linear=True)
 def _rev_vjp(ct, out, x, *, dimensions):
     return (rev(ct, dimensions),)
+
+
+@def_batch(rev_p)
+def _rev_batch(info, vals, bdims, *, dimensions):
+    x = moveaxis_to(vals[0], bdims[0], 0)
+    return rev_p.bind(x, dimensions=tuple(d + 1 for d in dimensions)), 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,6 +331,14 @@ def _slice_vjp(ct, out, x, *, start_indices, limit_indices, strides):
     return (pad(ct, full((), 0, ct.dtype), cfg),)
 
 
+@def_batch(slice_p)
+def _slice_batch(info, vals, bdims, *, start_indices, limit_indices, strides):
+    x = moveaxis_to(vals[0], bdims[0], 0)
+    st = None if strides is None else (1,) + tuple(strides)
+    return slice_p.bind(x, start_indices=(0,) + tuple(start_indices),
+                        limit_indices=(info.size,) + tuple(limit_indices), strides=st), 0
+
+
 # --------------------------------------------------------------------------------------------
 pad_p = Primitive("pad", weak=WEAK_FIRST)
 
@@ -355,6 +390,24 @@ def _pad_vjp(ct, out, x, pv, *, padding_config):
     all_axes = tuple(range(ct.ndim))
     ct_pv = sub(reduce_sum(ct, axes=all_axes), reduce_sum(ct_x, axes=all_axes))
     return ct_x, ct_pv
+
+
+@def_batch(pad_p)
+def _pad_batch(info, vals, bdims, *, padding_config):
+    x, pv = vals
+    cfg = ((0, 0, 0),) + tuple(padding_config)
+    xb = bdim_at_front(x, bdims[0], info.size)
+    if bdims[1] is None:
+        return pad_p.bind(xb, pv, padding_config=cfg), 0
+    # a batched padding value: pad with zeros, then fill the padding from a mask
+    zero = full((), 0, get_aval(x).dtype)
+    padded = pad_p.bind(xb, zero, padding_config=cfg)
+    ones = full(get_aval(xb).shape, True, dtypes.bool_)
+    mask = pad_p.bind(ones, full((), False, dtypes.bool_), padding_config=cfg)
+    pvb = moveaxis_to(pv, bdims[1], 0)
+    out_shape = get_aval(padded).shape
+    pv_full = broadcast_in_dim(pvb, out_shape, (0,))
+    return select_n(mask, pv_full, padded), 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,6 +469,12 @@ def _concatenate_vjp(ct, out, *xs, dimension):
     return tuple(cts)
 
 
+@def_batch(concatenate_p)
+def _concatenate_batch(info, vals, bdims, *, dimension):
+    xs = [bdim_at_front(v, b, info.size) for v, b in zip(vals, bdims)]
+    return concatenate_p.bind(*xs, dimension=dimension + 1), 0
+
+
 # --------------------------------------------------------------------------------------------
 dynamic_slice_p = Primitive("dynamic_slice", weak=WEAK_FIRST)
 
@@ -474,6 +533,17 @@ def _dynamic_slice_vjp(ct, out, x, *starts, slice_sizes):
     return (dynamic_update_slice_p.bind(zeros_like(x), ct, *starts),) + (None,) * len(starts)
 
 
+@def_batch(dynamic_slice_p)
+def _dynamic_slice_batch(info, vals, bdims, *, slice_sizes):
+    x, *starts = vals
+    if all(b is None for b in bdims[1:]):
+        xb = moveaxis_to(x, bdims[0], 0)
+        zero = full((), 0, get_aval(starts[0]).dtype if starts else dtypes.int32)
+        return dynamic_slice_p.bind(xb, zero, *starts,
+                                    slice_sizes=(info.size,) + tuple(slice_sizes)), 0
+    return loop_batch(dynamic_slice_p)(info, vals, bdims, slice_sizes=slice_sizes)
+
+
 dynamic_update_slice_p = Primitive("dynamic_update_slice", weak=WEAK_FIRST)
 
 
@@ -523,6 +593,17 @@ def _dynamic_update_slice_vjp(ct, out, x, u, *starts):
     ct_x = dynamic_update_slice_p.bind(ct, zeros_like(u), *starts)
     ct_u = dynamic_slice_p.bind(ct, *starts, slice_sizes=u.shape)
     return (ct_x, ct_u) + (None,) * len(starts)
+
+
+@def_batch(dynamic_update_slice_p)
+def _dynamic_update_slice_batch(info, vals, bdims):
+    x, u, *starts = vals
+    if all(b is None for b in bdims[2:]):
+        xb = bdim_at_front(x, bdims[0], info.size)
+        ub = bdim_at_front(u, bdims[1], info.size)
+        zero = full((), 0, get_aval(starts[0]).dtype if starts else dtypes.int32)
+        return dynamic_update_slice_p.bind(xb, ub, zero, *starts), 0
+    return loop_batch(dynamic_update_slice_p)(info, vals, bdims)
 
 
 def expand_dims(x, dimensions):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 
-from tensorlib._src.core import Array, Trace, Tracer, get_aval, new_trace
-from tensorlib._src.ops.shape import broadcast_in_dim, transpose
-from tensorlib._src.rules import batch_rules
+from tensorlib._src.core import Array, Trace, Tracer, _tls, get_aval, new_trace
+from tensorlib._src.rules import batch_rules, def_batch
 from tensorlib._src.tree_util import tree_flatten, tree_structure, tree_unflatten
+
+# The ops modules import this one for its helpers, so it imports them inside functions only.
 from tensorlib.errors import MissingRuleError, ShapeError
 
 
@@ -72,9 +73,24 @@ class BatchTrace(Trace):
 _axis_primitives: set = set()
 
 
+def def_axis_primitive(prim):
+    """Declare that ``prim``'s batching rule runs even when no input is batched (collectives
+    over a named axis: ``axis_index`` of an unbatched value still depends on the lane)."""
+    if prim in _axis_primitives:
+        raise ValueError(f"primitive '{prim.name}' is already declared an axis primitive")
+    _axis_primitives.add(prim)
+    return prim
+
+
+# --------------------------------------------------------------------------------------------
+# helpers for batching rules (the rules live beside their primitives)
+
+
 def moveaxis_to(x, src, dst):
     if src == dst:
         return x
+    from tensorlib._src.ops.shape import transpose
+
     perm = [d for d in range(get_aval(x).ndim) if d != src]
     perm.insert(dst, src)
     return transpose(x, perm)
@@ -83,6 +99,8 @@ def moveaxis_to(x, src, dst):
 def bdim_at_front(x, bdim, size):
     """``x`` with its batch axis at 0 (unbatched values are broadcast to ``size``)."""
     if bdim is None:
+        from tensorlib._src.ops.shape import broadcast_in_dim
+
         aval = get_aval(x)
         return broadcast_in_dim(x, (size,) + tuple(aval.shape), tuple(range(1, aval.ndim + 1)))
     return moveaxis_to(x, bdim, 0)
@@ -95,6 +113,80 @@ def index_along(x, axis, i):
     shape = get_aval(x).shape
     return reshape(slice_in_dim(x, i, i + 1, axis=axis),
                    tuple(n for d, n in enumerate(shape) if d != axis))
+
+
+def _elementwise(prim, info, vals, bdims, params):
+    """Line every operand's batch axis up at the first batched operand's axis."""
+    from tensorlib._src.ops.shape import broadcast_in_dim
+
+    bd = next(b for b in bdims if b is not None)
+    lined = []
+    for v, b in zip(vals, bdims):
+        if b is None:
+            aval = get_aval(v)
+            shape = list(aval.shape)
+            shape.insert(bd, info.size)
+            v = broadcast_in_dim(v, shape, [d if d < bd else d + 1 for d in range(aval.ndim)])
+        elif b != bd:
+            v = moveaxis_to(v, b, bd)
+        lined.append(v)
+    return prim.bind(*lined, **params), bd
+
+
+def def_elementwise_batch(prim):
+    """Register the batching rule of an elementwise primitive (operands of one shape, or
+    scalars broadcast by the primitive's caller): the batch axes are lined up, then bound."""
+
+    def rule(info, vals, bdims, **params):
+        return _elementwise(prim, info, vals, bdims, params)
+
+    return def_batch(prim)(rule)
+
+
+def loop_batch(prim):
+    """Fallback rule: run ``prim`` once per lane and stack the results (correct for any
+    primitive, and as slow as a Python loop: for data-dependent cases only)."""
+
+    def stack(xs):
+        from tensorlib._src.ops.shape import concatenate, reshape
+
+        return concatenate([reshape(x, (1,) + tuple(get_aval(x).shape)) for x in xs], 0)
+
+    def rule(info, vals, bdims, **params):
+        lanes = []
+        for i in range(info.size):
+            args = [v if b is None else index_along(v, b, i) for v, b in zip(vals, bdims)]
+            lanes.append(prim.bind(*args, **params))
+        if prim.multiple_results:
+            return [stack([lane[k] for lane in lanes]) for k in range(len(lanes[0]))], \
+                [0] * len(lanes[0])
+        return stack(lanes), 0
+
+    return rule
+
+
+def def_inline_batch(prim, impl=None):
+    """Register a rule that runs ``impl`` (default ``prim.impl``: a call's body) on
+    BatchTracers, so the body's operations are batched one by one."""
+
+    def rule(info, vals, bdims, **params):
+        trace = _current_batch_trace(info)
+        tracers = [BatchTracer(trace, v, b) for v, b in zip(vals, bdims)]
+        outs = (impl or prim.impl)(*tracers, **params)
+        outs_l = outs if prim.multiple_results else [outs]
+        res = [trace.full_raise(o) for o in outs_l]
+        vals_out = [r.val for r in res]
+        bds = [r.bdim for r in res]
+        return (vals_out, bds) if prim.multiple_results else (vals_out[0], bds[0])
+
+    return def_batch(prim)(rule)
+
+
+def _current_batch_trace(info):
+    for t in reversed(_tls.stack):
+        if isinstance(t, BatchTrace) and t.payload is info:
+            return t
+    raise RuntimeError("no active vmap for this batching rule")
 
 
 def _canon_axis(ax, ndim, what):

@@ -13,12 +13,14 @@ import functools
 import inspect
 
 from tensorlib._src import core
+from tensorlib._src.buffers import DeletedBuffer
 from tensorlib._src.config import config
 from tensorlib._src.core import Array, Primitive, Tracer, get_aval
 from tensorlib._src.ir import eval_graph
 from tensorlib._src.numpy.promotion import asarray
-from tensorlib._src.rules import inline_rules
-from tensorlib._src.transforms.staging import staging_rules, trace_to_graph
+from tensorlib._src.rules import def_inline
+from tensorlib._src.transforms.batching import def_inline_batch
+from tensorlib._src.transforms.staging import def_staging, trace_to_graph
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
 
 jit_call_p = Primitive("jit_call", multiple_results=True)
@@ -51,7 +53,7 @@ def compile_graph(graph, backend, donate=()):
                 outs = run(*args)
                 for i in donated:  # their buffers now hold outputs
                     a = args[i]
-                    a._buf = core.DeletedBuffer(a._buf.shape, a._buf.dtype)
+                    a._buf = DeletedBuffer(a._buf.shape, a._buf.dtype)
                 return outs
 
             return Executable(graph, run_donating, backend, donated)
@@ -83,8 +85,16 @@ def _consts_on(backend, consts):
             else Array(backend.from_numpy(np.asarray(c.to_numpy())), c._weak) for c in consts]
 
 
-inline_rules[jit_call_p] = _jit_call_inline
-staging_rules[jit_call_p] = _jit_call_inline
+def_inline(jit_call_p)(_jit_call_inline)
+def_staging(jit_call_p)(_jit_call_inline)
+
+
+def _jit_call_graph(*args, exe, name):
+    """Under vmap, the executable's graph runs on the batch tracers."""
+    return eval_graph(exe.graph, exe.graph.consts, list(args))
+
+
+def_inline_batch(jit_call_p, _jit_call_graph)
 
 
 class _CacheEntry:

@@ -20,6 +20,7 @@ import threading
 import numpy as np
 
 from tensorlib._src import core, distributed
+from tensorlib._src.buffers import DeletedBuffer
 from tensorlib._src.collectives import _spmd
 from tensorlib._src.config import config
 from tensorlib._src.core import Array, Tracer, get_aval
@@ -116,6 +117,13 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
          static_broadcasted_argnums=(), donate_argnums=()):
     """Map ``fun`` over the leading axis of its arguments, one slice per device.
 
+    ``donate_argnums`` (an int or a tuple of ints, as in :func:`jit`) names positional
+    arguments whose buffers the call may reuse for its outputs: every array leaf of those
+    arguments is deleted after the call (using it raises
+    :class:`~tensorlib.errors.DeletedArrayError`), on every backend. On XLA each donated
+    input's per-device buffers are aliased to an output of the same shape and dtype. An
+    array passed both in a donated argument and elsewhere in the same call is an error.
+
     Examples
     --------
     >>> import tensorlib as tl, tensorlib.numpy as tnp
@@ -126,15 +134,22 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
     if fun is None:
         return functools.partial(pmap, axis_name=axis_name, in_axes=in_axes, out_axes=out_axes,
                                  devices=devices,
-                                 static_broadcasted_argnums=static_broadcasted_argnums)
+                                 static_broadcasted_argnums=static_broadcasted_argnums,
+                                 donate_argnums=donate_argnums)
     name = axis_name if axis_name is not None else f"_pmap{next(_anon_axes)}"
     if isinstance(static_broadcasted_argnums, int):
         static_broadcasted_argnums = (static_broadcasted_argnums,)
     static = tuple(static_broadcasted_argnums)
+    donate = _argnums(donate_argnums)
+    if set(donate) & set(static):
+        raise ValueError(f"pmap: arguments {sorted(set(donate) & set(static))} are both "
+                         "static (static_broadcasted_argnums) and donated (donate_argnums); a "
+                         "static argument has no buffer to donate")
     cache = {}
 
     @functools.wraps(fun)
     def pmapped(*args):
+        donated_args = _donated_args(donate, donate_argnums, static, len(args))
         dyn = [a for i, a in enumerate(args) if i not in static]
         st = tuple((i, args[i]) for i in static)
 
@@ -146,6 +161,10 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
         if isinstance(ia, (tuple, list)) and len(ia) == len(args) and static:
             ia = tuple(a for i, a in enumerate(ia) if i not in static)
         flat, in_tree = tree_flatten(list(dyn))
+        given = flat  # the caller's leaves: the donated Arrays among them are deleted after
+        for x in flat:
+            if type(x) is Array and type(x._buf) is DeletedBuffer:
+                raise x._buf.error("pmap")  # donated to an earlier call
         flat = [x if isinstance(x, Array) else asarray(x) for x in flat]
         multiprocess = distributed.process_count() > 1
         if any(isinstance(x, Tracer) for x in flat) or core.trace_depth():
@@ -155,7 +174,9 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
                     "inside this process, which cannot span the processes of a multi-process "
                     "job; call pmap at the outside (jit and grad inside the pmapped function "
                     "are fine)")
+            # as jit under a transformation: the function is inlined, nothing is donated
             return vmap(f_dyn, ia, out_axes, axis_name=name)(*dyn)
+        donated = _donated_leaves(args, static, donated_args, given)
         axes = _broadcast_prefix(list(ia) if isinstance(ia, tuple) else ia, list(dyn), "in_axes")
         axes = [_canon_axis(a, get_aval(x).ndim, "in_axes") for a, x in zip(axes, flat)]
         size = _size(flat, axes)
@@ -189,7 +210,9 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
             closed = trace_to_graph(flat_fun, shard_avals, axis_env=(name, global_size))
             backend = core.current_backend()
             spmd = getattr(backend, "compile_spmd", None)
-            exe = spmd(closed.graph, devs[:global_size]) if spmd is not None else None
+            # donated inputs are aliased to outputs of their shape and dtype in the program
+            exe = (spmd(closed.graph, devs[:global_size], donate=donated)
+                   if spmd is not None else None)
             if exe is None and multiprocess:
                 raise ConfigError(
                     "pmap: a multi-process pmap runs as one XLA program over every process's "
@@ -201,6 +224,10 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
             entry = cache[key] = (exe, box[-1])
         exe, out_tree = entry
         stacked = exe.run(flat, axes)  # each output stacked along a new leading axis
+        for k in donated:  # the outputs may hold their buffers now: the inputs are gone
+            a = given[k]
+            if type(a) is Array and type(a._buf) is not DeletedBuffer:
+                a._buf = DeletedBuffer(a._buf.shape, a._buf.dtype)
         out_leaves = []
         oaxes = _broadcast_prefix(out_axes, tree_unflatten(out_tree, stacked), "out_axes")
         for x, oa in zip(stacked, oaxes, strict=True):
@@ -217,6 +244,74 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
 
     pmapped._cache = cache
     return pmapped
+
+
+def _argnums(donate_argnums):
+    """``donate_argnums`` as a tuple of ints (an int alone is one)."""
+    nums = (donate_argnums,) if not isinstance(donate_argnums, (tuple, list)) else donate_argnums
+    out = []
+    for i in nums:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"pmap: donate_argnums must be an int or a tuple of ints (positions "
+                            f"of positional arguments), got {donate_argnums!r}")
+        out.append(int(i))
+    return tuple(out)
+
+
+def _donated_args(donate, donate_argnums, static, nargs):
+    """The positions (normalized, sorted) of the donated arguments of a call with ``nargs``
+    positional arguments."""
+    if not donate:
+        return ()
+    bad = [i for i in donate if not -nargs <= i < nargs]
+    if bad:
+        raise ValueError(
+            f"pmap: donate_argnums={donate_argnums!r} names argument "
+            f"{', '.join(map(str, bad))}, but the pmapped function was called with {nargs} "
+            f"positional argument{'' if nargs == 1 else 's'}")
+    pos = sorted({i % nargs for i in donate})
+    both = [i for i in pos if i in static]
+    if both:
+        raise ValueError(f"pmap: arguments {both} are both static (static_broadcasted_argnums) "
+                         "and donated (donate_argnums); a static argument has no buffer to "
+                         "donate")
+    return tuple(pos)
+
+
+def _donated_leaves(args, static, donated_args, given):
+    """Indices, among the flat dynamic leaves, of every leaf of the donated arguments (as
+    jit's). An Array donated in one place and passed again in another (or donated twice) is
+    an error, as XLA's is: its buffer would be both overwritten and read."""
+    if not donated_args:
+        return ()
+    owner, out, k = [], [], 0
+    for i, a in enumerate(args):
+        if i in static:
+            continue
+        n = len(tree_flatten(a)[0])
+        owner.extend([i] * n)
+        if i in donated_args:
+            out.extend(range(k, k + n))
+        k += n
+    seen = {}
+    for k, x in enumerate(given):
+        if type(x) is Array:
+            seen.setdefault(id(x._buf), []).append(k)
+    for k in out:
+        x = given[k]
+        if type(x) is not Array:
+            continue
+        same = seen[id(x._buf)]
+        if len(same) > 1:
+            other = next(j for j in same if j != k)
+            where = (f"argument {owner[other]}" if owner[other] != owner[k]
+                     else f"argument {owner[k]} more than once")
+            raise ValueError(
+                f"pmap: argument {owner[k]} is donated (donate_argnums) but the same array "
+                f"{get_aval(x).str_short()} is also passed as {where}; a donated buffer "
+                "is overwritten by the outputs. Pass a copy (x.copy()) or "
+                "do not donate it")
+    return tuple(out)
 
 
 def _job_devices(devices, size):

@@ -8,13 +8,22 @@ around a ``jit``, say) become extra inputs, so derivatives flow through them.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from tensorlib._src.core import AbstractArray, Array, Trace, Tracer, get_aval, new_trace
 from tensorlib._src.ir import Eqn, Graph, Var
-from tensorlib._src.rules import shape_rules
+from tensorlib._src.rules import register, shape_rules
 from tensorlib.errors import MissingRuleError
 
 # prim -> fn(trace, tracers, params) -> outputs: staging of higher-order primitives
-staging_rules: dict = {}
+_staging_rules: dict = {}
+staging_rules = MappingProxyType(_staging_rules)
+
+
+def def_staging(prim):
+    """Register ``fn(trace, tracers, params) -> outputs``: how a staging trace records
+    ``prim`` (instead of running its shape rule and recording one equation)."""
+    return lambda fn: register(_staging_rules, prim, fn, "staging")
 
 
 class StagedTracer(Tracer):
@@ -87,7 +96,7 @@ class StagingTrace(Trace):
     lift = pure
 
     def process_primitive(self, prim, tracers, params):
-        rule = staging_rules.get(prim)
+        rule = _staging_rules.get(prim)
         if rule is not None:
             return rule(self, tracers, params)
         shape_rule = shape_rules.get(prim)
