@@ -149,7 +149,7 @@ def build_kernel(eqns, inputs, outputs, parallel=False) -> FusedKernel:
         ref = f"o{k}[{', '.join(idx)}]" if nd else f"o{k}[0]"
         lines.append(f"{ref} = {names[id(v)]}")
     args = [f"x{k}" for k in range(len(inputs))] + [f"o{k}" for k in range(len(outputs))]
-    src = ["import numpy as np", "import numba", "",
+    src = ["import math", "import numpy as np", "import numba", "",
            f"@numba.njit(cache=True, nogil=True, parallel={parallel}, error_model='numpy')",
            f"def kernel({', '.join(args)}):"]
     indent = "    "

@@ -43,6 +43,9 @@ from tensorlib.errors import DTypeError, ShapeError
 class Expr(NamedTuple):
     """One element of a fused loop: ``fmt.format(*operands, T=result type)``.
 
+    Numba expressions may call ``np.*`` and ``math.*``; CUDA ones the ``tl_*`` helpers of the
+    generated prelude (``cuda_math`` adds one per libm function).
+
     ``only`` restricts the operand dtypes the expression is right for: ``"float"``, ``"int"``
     or ``"nobool"``; other dtypes run the eager kernel instead of the fused loop.
     """
