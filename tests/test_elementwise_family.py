@@ -51,6 +51,12 @@ def _nonzero(rng, n, dt):
     return rng.uniform(0.3, 2.5, n) * rng.choice([-1, 1], n)
 
 
+def _gamma_arg(rng, n, dt):
+    """Positive values, and negative ones away from the poles at the non-positive integers."""
+    neg = -rng.integers(0, 3, n) - rng.uniform(0.2, 0.8, n)
+    return np.where(rng.uniform(size=n) < 0.5, rng.uniform(0.1, 8.0, n), neg)
+
+
 def _shift(rng, n, dt):
     return rng.integers(0, 40, n)
 
@@ -64,9 +70,11 @@ _DOMAIN = {
     "atan2": (_nonzero, _nonzero),
     "shift_left": (_real, _shift), "shift_right_arithmetic": (_real, _shift),
     "shift_right_logical": (_real, _shift),
+    "lgamma": (_gamma_arg,), "digamma": (_gamma_arg,),
 }
 # Entries with a SciPy oracle (scipy.special's name), checked over a wider range in float64
-_SCIPY = {"erf": "erf", "erfc": "erfc", "erf_inv": "erfinv"}
+_SCIPY = {"erf": "erf", "erfc": "erfc", "erf_inv": "erfinv", "lgamma": "gammaln",
+          "digamma": "digamma"}
 # Parameters of the entries that take some
 _PARAMS = {"integer_pow": {"y": 3}, "round": {"rounding_method": 1}}
 

@@ -12,6 +12,8 @@ read the entries (``family.FAMILY``); see ``tensorlib/_src/ops/family.py``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tensorlib._src import dtypes
@@ -228,6 +230,19 @@ erf_inv_p, erf_inv = unary(
     doc="Elementwise inverse error function, defined on ``(-1, 1)``.",
     example=_ex("tnp.round(lax.erf_inv(tnp.array([0., 0.5, -0.5])), 4)",
                 "Array([ 0.    ,  0.4769, -0.4769], dtype=float32)"))
+lgamma_p, lgamma = unary(
+    "lgamma", "float", special="gammaln", special_numpy=np.vectorize(math.lgamma, otypes=["d"]),
+    hlo="chlo.lgamma", numba=Expr("math.lgamma({0})"), cuda_math=_math("lgamma"),
+    deriv=lambda x, y: digamma(x),
+    doc="Elementwise log of the absolute value of the gamma function, ``log|Γ(x)|``.",
+    example=_ex("tnp.round(lax.lgamma(tnp.array([0.5, 1., 4.])), 4)",
+                "Array([0.5724, 0.    , 1.7918], dtype=float32)"))
+digamma_p, digamma = unary(
+    "digamma", "float", special="digamma", special_numpy=lambda x: _np_digamma(x),
+    hlo="chlo.digamma", deriv=lambda x, y: _trigamma(x),
+    doc="Elementwise digamma function ``ψ(x)``, the derivative of ``lgamma``.",
+    example=_ex("tnp.round(lax.digamma(tnp.array([0.5, 1., 4.])), 4)",
+                "Array([-1.9635, -0.5772,  1.2561], dtype=float32)"))
 not_p, bitwise_not = unary(
     "not", "intbool", lax_name="bitwise_not", ufunc="invert", hlo="stablehlo.not", nondiff=True,
     doc="Elementwise bitwise NOT of an integer array; logical NOT of a boolean one.",
@@ -307,6 +322,44 @@ def reciprocal(x):
     Array([ 0.5 ,  0.25, -2.  ], dtype=float32)
     """
     return div(full_like(x, 1), x)
+
+
+def _np_digamma(x):
+    """ψ in float64 for NumPy (which has no scipy.special): recurrence up to 6, then the
+    asymptotic series (error below 1e-13); reflection ``ψ(1 - x) - π / tan(πx)`` below 1/2."""
+    x = np.asarray(x, np.float64)
+    refl = x < 0.5
+    z = np.where(refl, 1.0 - x, x)
+    acc = np.zeros_like(z)
+    for _ in range(6):
+        small = z < 6.0
+        acc -= np.where(small, 1.0 / z, 0.0)
+        z = np.where(small, z + 1.0, z)
+    w = 1.0 / (z * z)
+    psi = np.log(z) - 0.5 / z - w * (1 / 12 - w * (1 / 120 - w * (1 / 252 - w * (
+        1 / 240 - w / 132)))) + acc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(refl, psi - np.pi / np.tan(np.pi * x), psi)
+
+
+def _trigamma(x):
+    """ψ'(x) from primitives, so that it has derivatives of its own: six recurrence terms,
+    the asymptotic series at ``x + 6``, reflection ``π² / sin²(πx) - ψ'(1 - x)`` below 1/2."""
+    refl = lt(x, _c(x, 0.5))
+    z = select_n(refl, x, sub(_c(x, 1), x))
+    acc = zeros_like(z)
+    for k in range(6):
+        zk = add(z, _c(z, k))
+        acc = add(acc, reciprocal(mul(zk, zk)))
+    zi = reciprocal(add(z, _c(z, 6)))
+    w = mul(zi, zi)
+    # 1/z + 1/(2z²) + 1/(6z³) - 1/(30z⁵) + 1/(42z⁷) - 1/(30z⁹), with w = 1/z²
+    inner = sub(_c(w, 1 / 42), mul(w, _c(w, 1 / 30)))
+    inner = sub(_c(w, 1 / 6), mul(w, sub(_c(w, 1 / 30), mul(w, inner))))
+    tail = add(zi, add(mul(w, _c(w, 0.5)), mul(mul(zi, w), inner)))
+    psi1 = add(acc, tail)
+    s = sin(mul(_c(x, np.pi), x))
+    return select_n(refl, psi1, sub(div(_c(x, np.pi ** 2), mul(s, s)), psi1))
 
 
 def _complex_of(ct, like):
