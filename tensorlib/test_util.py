@@ -9,8 +9,7 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.api import jvp, vjp
-from tensorlib._src.core import Array
-from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.core import Array, asarray
 from tensorlib._src.tree_util import tree_flatten, tree_map, tree_unflatten
 
 _DEFAULT_EPS = {np.dtype(np.float64): 1e-4, np.dtype(np.float32): 1e-2}

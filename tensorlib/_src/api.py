@@ -9,7 +9,7 @@ import functools
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array, Primitive, asarray_scalar, get_aval
+from tensorlib._src.core import Array, Primitive, asarray, get_aval
 from tensorlib._src.ops.elementwise import full
 from tensorlib._src.ops.shape import reshape
 from tensorlib._src.rules import def_jvp, def_shape, def_vjp
@@ -27,8 +27,8 @@ def _as_array(x):
     if isinstance(x, Array):
         return x
     if isinstance(x, (bool, int, float, complex)):
-        return asarray_scalar(x)
-    return asarray_scalar(np.asarray(x))
+        return asarray(x)
+    return asarray(np.asarray(x))
 
 
 def _argnums_tuple(argnums, nargs, fname):

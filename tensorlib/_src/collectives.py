@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Primitive, Tracer, _tls, get_aval
-from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.core import Primitive, Tracer, _tls, asarray, get_aval
 from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
@@ -34,8 +33,7 @@ for _p in _COLLECTIVES:
 
 def _find_axis_trace(name, op):
     for t in reversed(_tls.stack):
-        info = getattr(t, "payload", None)
-        if getattr(info, "axis_name", None) == name:
+        if t.axis is not None and t.axis.axis_name == name:
             return t
     raise AxisNameError(f"{op}: unbound axis name {name!r}; call {op} inside "
                         f"tensorlib.vmap(..., axis_name={name!r}) or pmap with that axis_name")
@@ -120,7 +118,7 @@ def pmean(x, axis_name):
     """
     def one(v):
         s = _bind_named(psum_p, v, axis_name)
-        n = _find_axis_trace(axis_name, "pmean").payload.size
+        n = _find_axis_trace(axis_name, "pmean").axis.size
         if not dtypes.is_inexact(get_aval(s).dtype):
             s = ew.convert_element_type(s, dtypes.default_float())
         return ew.div(s, ew.full_like(s, n))
@@ -185,9 +183,9 @@ def _all_gather_shape(x, *, axis_name, axis, tiled):
     trace = _find_axis_trace(axis_name, "all_gather")
     shape = list(x.shape)
     if tiled:
-        shape[axis] *= trace.payload.size
+        shape[axis] *= trace.axis.size
     else:
-        shape.insert(axis, trace.payload.size)
+        shape.insert(axis, trace.axis.size)
     return x.update(shape=tuple(shape))
 
 

@@ -135,14 +135,22 @@ _tls = _TraceState()
 
 
 class Trace:
-    """One active transformation. Subclasses are interpreters: tape, jvp, batch, staging."""
+    """One active transformation. Subclasses are interpreters: tape, jvp, batch, staging.
 
-    __slots__ = ("level", "active", "payload")
+    A subclass that carries state takes it as typed constructor arguments after ``level``
+    (the tape's equations, the batch size and axis name, the graph being built), passed
+    through :class:`new_trace`.
+    """
 
-    def __init__(self, level: int, payload=None):
+    __slots__ = ("level", "active")
+
+    def __init__(self, level: int):
         self.level = level
         self.active = True
-        self.payload = payload
+
+    # The named axis this level binds (vmap/pmap's ``axis_name``): an object with
+    # ``axis_name`` and ``size``, or None. Collectives look for it down the stack.
+    axis = None
 
     def pure(self, val):
         raise NotImplementedError(type(self).__name__ + ".pure")
@@ -185,16 +193,16 @@ class new_trace:
     transformation leaves no level behind.
     """
 
-    __slots__ = ("trace_type", "payload", "trace", "dynamic", "_prev")
+    __slots__ = ("trace_type", "args", "trace", "dynamic", "_prev")
 
-    def __init__(self, trace_type, payload=None, dynamic=False):
+    def __init__(self, trace_type, *args, dynamic=False):
         self.trace_type = trace_type
-        self.payload = payload
+        self.args = args  # the trace type's own constructor arguments, after the level
         self.dynamic = dynamic
 
     def __enter__(self):
         stack = _tls.stack
-        self.trace = trace = self.trace_type(len(stack) + 1, self.payload)
+        self.trace = trace = self.trace_type(len(stack) + 1, *self.args)
         stack.append(trace)
         if self.dynamic:
             self._prev = _tls.dynamic
@@ -368,9 +376,7 @@ def _checks(prim, args, params, res):
 def _as_array_arg(prim, a):
     if isinstance(a, Tracer):
         raise_leaked(a)
-    if isinstance(a, Array):
-        return a
-    return asarray_scalar(a)
+    return asarray(a)
 
 
 def _check_rules(prim, args, params, outs):
@@ -562,18 +568,39 @@ def current_backend():
     return b
 
 
-def asarray_scalar(x, dtype=None) -> Array:
-    """A Python/NumPy scalar or array as an Array of the current backend (scalars are weak)."""
-    weak = type(x) in (bool, int, float, complex) and dtype is None
-    if dtype is None:
-        dtype = dtypes.scalar_dtype(x) if weak else dtypes.canonicalize(np.asarray(x).dtype)
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def asarray(x, dtype=None) -> Array:
+    """The one conversion of an operand to an Array; every layer calls it.
+
+    An Array (or a traced value) is returned as it is. A Python scalar becomes a weakly typed
+    0-d array of the default dtype of its kind (JAX's rule), unless ``dtype`` is given.
+    Anything else NumPy can convert (NumPy arrays and scalars, nested sequences of numbers,
+    objects with ``__array__``) becomes an Array of the current backend, with 64-bit dtypes
+    narrowed unless ``enable_x64`` is on. ``tensorlib.numpy.asarray`` adds what needs
+    operations: a dtype change of an Array, sequences that hold Arrays.
+    """
+    if isinstance(x, Array):
+        return x
     be = current_backend()
-    if weak and type(x) is int:
-        info = np.iinfo(dtype)
-        if not info.min <= x <= info.max:
-            raise OverflowError(
-                f"Python int {x} is too large for {dtype} (the default integer type); "
-                "enable 64-bit types with tl.config.update('enable_x64', True) or pass an "
-                "explicit dtype"
-            )
-    return Array(be.from_numpy(np.asarray(x, dtype=dtype)), weak)
+    if dtype is None and type(x) in _PY_SCALARS:
+        dt = dtypes.scalar_dtype(x)
+        if type(x) is int:
+            info = np.iinfo(dt)
+            if not info.min <= x <= info.max:
+                raise OverflowError(
+                    f"Python int {x} is too large for {dt} (the default integer type); "
+                    "enable 64-bit types with tl.config.update('enable_x64', True) or pass "
+                    "an explicit dtype"
+                )
+        return Array(be.from_numpy(np.asarray(x, dtype=dt)), True)
+    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
+        x = np.asarray(x)  # another library's array (DLPack-capable or not): through the host
+    arr = np.asarray(x, dtype=None if dtype is None else np.dtype(dtype))
+    if arr.dtype == object:
+        raise TypeError(f"asarray: cannot convert {type(x).__name__} to an array")
+    if arr.dtype.kind in "US":
+        raise TypeError(f"asarray: string arrays are not supported ({arr.dtype})")
+    target = dtypes.canonicalize(arr.dtype if dtype is None else dtype)
+    return Array(be.from_numpy(arr.astype(target, copy=False)), False)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorlib._src.core import Array, Primitive, concrete_or_none
-from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.core import Array, Primitive, asarray, concrete_or_none
 from tensorlib._src.passes import def_effectful
 from tensorlib._src.rules import def_inline
 from tensorlib._src.transforms.batching import def_inline_batch

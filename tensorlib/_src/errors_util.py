@@ -32,7 +32,7 @@ def concretization_error(tracer, what):
     kind = _KIND.get(type(trace).__name__, "a transformation")
     fix = ("mark the argument static with static_argnums" if kind == "jit"
            else "restructure the computation so it does not depend on the value")
-    body = getattr(getattr(trace, "payload", None), "name", "fun")
+    body = getattr(getattr(trace, "builder", None), "name", "fun")
     if kind == "jit" and body in _CONTROL_BODIES:
         kind = f"a {body}"
         fix = ("keep the decision in the graph: lax control flow traces its functions once, on "

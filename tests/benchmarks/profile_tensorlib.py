@@ -93,7 +93,7 @@ def tape_ladder(quick):
             "tnp.add(y, c)               + promotion": "tnp.add(y, c)",
             "y + c                       + Array.__add__": "y + c",
         }
-        cases = {k: (v + "; tr.payload.clear()", env) for k, v in steps.items()}
+        cases = {k: (v + "; tr.tape.clear()", env) for k, v in steps.items()}
         res = H.interleaved(cases, rounds=9 if quick else 31, target_s=0.004, stat=min)
     rows = [[name, f"{t * 1e9:.0f}"] for name, t in res.items()]
     H.table(["recorded op (f32[8] add under the tape), best of rounds", "ns/call"], rows)
@@ -103,7 +103,7 @@ def tape_ladder(quick):
             y = ad.TapeTracer(tr, x, Var())
             for _ in range(n):
                 y = y + c
-        return tr.payload, y.var
+        return tr.tape, y.var
 
     tape, out_var = chain(1000)
     seed = tnp.asarray(np.ones(8, np.float32))

@@ -29,8 +29,7 @@ from tensorlib._src.control.graphs import (
     zeros,
 )
 from tensorlib._src.control.graphs import call as call_graph
-from tensorlib._src.core import WEAK_RULE, Primitive, Tracer, _tls, get_aval
-from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.core import WEAK_RULE, Primitive, Tracer, _tls, asarray, get_aval
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
 

@@ -21,9 +21,8 @@ from __future__ import annotations
 import weakref
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import AbstractArray, Tracer, new_trace
+from tensorlib._src.core import AbstractArray, Tracer, asarray, new_trace
 from tensorlib._src.ir import Eqn, Graph, Var, eval_graph
-from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.transforms.staging import StagedTracer, trace_to_graph
 from tensorlib.errors import TensorlibError
 
@@ -269,7 +268,7 @@ class Split:
 
 def _constant_of(tracer):
     """The concrete value behind a staged tracer that stands for a graph constant, or None."""
-    for v, c in tracer._trace.payload.const_vals:
+    for v, c in tracer._trace.builder.const_vals:
         if v is tracer.var:
             return c
     return None
@@ -297,8 +296,8 @@ def vjp_split(graph, live, keep_inputs):
         with new_trace(TapeTrace, []) as tt:
             tins = [TapeTracer(tt, x, Var()) if lv else x for x, lv in zip(ins, live)]
             pairs = [_unwrap_out(tt, o) for o in call(graph, tins)]
-        tape = tt.payload
-        tt.payload = None
+        tape = tt.tape
+        tt.tape = None
         in_pos = {id(x): i for i, x in enumerate(ins)}
         res, res_ids, seen, const_sub = [], [], set(), {}
         for e in tape:

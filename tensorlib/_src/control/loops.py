@@ -39,10 +39,10 @@ from tensorlib._src.core import (
     Array,
     Primitive,
     Tracer,
+    asarray,
     concrete_or_none,
     get_aval,
 )
-from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.passes import def_no_fold
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten

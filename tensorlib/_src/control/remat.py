@@ -24,9 +24,8 @@ from tensorlib._src.control.graphs import (
     trace_closed,
     zeros,
 )
-from tensorlib._src.core import WEAK_FIRST, WEAK_RULE, Primitive, new_trace
+from tensorlib._src.core import WEAK_FIRST, WEAK_RULE, Primitive, asarray, new_trace
 from tensorlib._src.ir import Var
-from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.passes import def_no_fold
 from tensorlib._src.rules import (
     def_batch,
@@ -236,7 +235,7 @@ def _recompute_vjp(graph, saved, live, args):
         outs = [env[id(v)] if id(v) in env else None for v in graph.outvars]
         in_vars = [env[id(v)].var if isinstance(env[id(v)], TapeTracer) else None
                    for v in graph.invars]
-    tape = tt.payload
+    tape = tt.tape
     seeds = {}
     from tensorlib._src.ops.elementwise import add
 

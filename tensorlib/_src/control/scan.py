@@ -23,9 +23,8 @@ from tensorlib._src.control.graphs import (
     vjp_split,
     zeros,
 )
-from tensorlib._src.core import WEAK_RULE, AbstractArray, Primitive
+from tensorlib._src.core import WEAK_RULE, AbstractArray, Primitive, asarray
 from tensorlib._src.ir import Graph
-from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.passes import dce, def_dce, def_no_fold, invariant_ids
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp, def_vjp_fwd
 from tensorlib._src.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten

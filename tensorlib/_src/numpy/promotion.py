@@ -7,7 +7,8 @@ import builtins
 import numpy as np
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array, asarray_scalar, current_backend
+from tensorlib._src.core import Array, current_backend
+from tensorlib._src.core import asarray as core_asarray
 from tensorlib._src.ops.elementwise import convert_element_type
 from tensorlib._src.ops.shape import broadcast_in_dim
 from tensorlib.errors import ShapeError
@@ -28,23 +29,11 @@ def asarray(a, dtype=None, copy=None, *, device=None) -> Array:
         if dtype is not None and np.dtype(dtype) != a.dtype:
             return convert_element_type(a, dtype)
         return a
-    if type(a) in _SCALARS:
-        if dtype is None:
-            return asarray_scalar(a)
-        return asarray_scalar(np.asarray(a, dtype=dtypes.canonicalize(dtype)))
     if isinstance(a, (list, tuple)) and _contains_array(a):
         from tensorlib._src.numpy.shape_ops import stack
 
         return stack([asarray(x, dtype) for x in a])
-    if hasattr(a, "__array_namespace__") and not isinstance(a, np.ndarray):
-        a = np.asarray(a)
-    arr = np.asarray(a, dtype=None if dtype is None else np.dtype(dtype))
-    if arr.dtype == object:
-        raise TypeError(f"asarray: cannot convert {type(a).__name__} to an array")
-    target = dtypes.canonicalize(arr.dtype if dtype is None else dtype)
-    if arr.dtype.kind == "U" or arr.dtype.kind == "S":
-        raise TypeError(f"asarray: string arrays are not supported ({arr.dtype})")
-    return Array(current_backend().from_numpy(arr.astype(target, copy=False)), False)
+    return core_asarray(a, dtype)
 
 
 def array(a, dtype=None, copy=True, ndmin=0) -> Array:

@@ -9,7 +9,7 @@ modules build on, the arithmetic ufuncs (``add``, ``multiply``, ``power``, ``abs
 from __future__ import annotations
 
 from tensorlib._src import dtypes
-from tensorlib._src.core import Array, Tracer, _tls, backend_of, eval_primitive
+from tensorlib._src.core import Array, Tracer, backend_of, bind
 from tensorlib._src.numpy.promotion import (
     _SCALARS,
     asarray,
@@ -32,9 +32,7 @@ def _binary_fast(prim, name, inexact=False, doc=None):
             if ty is Array:
                 if (x._buf.dtype == y._buf.dtype and x._buf.shape == y._buf.shape
                         and x._weak == y._weak and not (inexact and x._buf.dtype.kind in "iub")):
-                    if not _tls.stack:  # eager: straight to the interpreter, no bind layers
-                        return eval_primitive(prim, (x, y), _NO_PARAMS)
-                    return prim.bind(x, y)
+                    return bind(prim, (x, y), _NO_PARAMS)
             elif ty in _FAST_SCALARS and _keeps_dtype(x._buf.dtype, y, inexact):
                 return prim.bind(x, Array(_backend_full(x, y), x._weak))
         elif ty is Array and tx in _FAST_SCALARS and _keeps_dtype(y._buf.dtype, x, inexact):
@@ -61,6 +59,7 @@ def _binary_fast(prim, name, inexact=False, doc=None):
 
 _FAST_SCALARS = (int, float)
 _NO_PARAMS: dict = {}  # shared, never mutated: kernels take params as keywords
+# (core.bind, the one entry point, takes args and params as they are: no packing)
 
 
 def _keeps_dtype(dt, v, inexact):
@@ -80,8 +79,8 @@ def _backend_full(like, v):
 
 def _unary(prim, name, inexact=False, doc=None):
     def fn(x, /):
-        if type(x) is Array and not _tls.stack and not (inexact and x._buf.dtype.kind in "iub"):
-            return eval_primitive(prim, (x,), _NO_PARAMS)  # eager: no bind layers
+        if type(x) is Array and not (inexact and x._buf.dtype.kind in "iub"):
+            return bind(prim, (x,), _NO_PARAMS)
         if not isinstance(x, Array) or (inexact and x.dtype.kind in "iub"):
             (x,) = promote_args_inexact(name, x) if inexact else promote_args(name, x)
         return prim.bind(x)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from tensorlib._src.core import (
     Array,
-    asarray_scalar,
+    asarray,
 )
 from tensorlib.errors import ShapeError
 
@@ -138,6 +138,6 @@ def _pairs(op, padding, n):
 
 
 def _as_array(x):
-    return x if isinstance(x, Array) else asarray_scalar(x)
+    return x if isinstance(x, Array) else asarray(x)
 
 

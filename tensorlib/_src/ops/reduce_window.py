@@ -13,7 +13,7 @@ import numpy as np
 from tensorlib._src import dtypes
 from tensorlib._src.core import (
     Array,
-    asarray_scalar,
+    asarray,
     concrete_or_none,
     get_aval,
 )
@@ -172,5 +172,5 @@ def _reduce_window_fold(x, init_value, computation, *, window_dimensions, window
             continue
         new = computation(acc, slice_op(xp, start, limit, window_strides))
         # padding and dilation holes are skipped, as XLA's ReduceWindow does
-        acc = new if m.all() else ew.select_n(asarray_scalar(m), acc, new)
+        acc = new if m.all() else ew.select_n(asarray(m), acc, new)
     return acc

@@ -14,8 +14,7 @@ from tensorlib._src.core import (
     Array,
     Trace,
     Tracer,
-    _tls,
-    eval_primitive,
+    bind,
     get_aval,
     new_trace,
 )
@@ -75,9 +74,13 @@ class TapeTracer(Tracer):
 
 
 class TapeTrace(Trace):
-    """Runs each operation at the level below and records it on ``self.payload`` (the tape)."""
+    """Runs each operation at the level below and records it on ``self.tape``."""
 
-    __slots__ = ()
+    __slots__ = ("tape",)
+
+    def __init__(self, level: int, tape: list[Eqn]):
+        super().__init__(level)
+        self.tape = tape
 
     def pure(self, val):
         return TapeTracer(self, val, None)
@@ -88,7 +91,7 @@ class TapeTrace(Trace):
         """The hot path: unwrap this tape's tracers without wrapping constants first."""
         if prim in inline_rules or prim in vjp_fwd_rules:
             return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
-        primals, in_vars, live, concrete = [], [], False, True
+        primals, in_vars, live = [], [], False
         for a in args:
             if type(a) is TapeTracer and a._trace is self:
                 p = a.primal
@@ -99,12 +102,7 @@ class TapeTrace(Trace):
                 p = a  # a constant or a value of a lower level
                 in_vars.append(None)
             primals.append(p)
-            concrete = concrete and type(p) is Array
-        if concrete and len(_tls.stack) == self.level and _tls.dynamic is None:
-            # nothing below this tape but eager evaluation: skip the second bind
-            out = eval_primitive(prim, primals, params)
-        else:
-            out = prim.bind(*primals, **params)
+        out = bind(prim, primals, params)  # the level below: eager, or an outer transformation
         if not live or prim in nondiff:
             return out
         return self._record(prim, primals, in_vars, params, out)
@@ -118,14 +116,14 @@ class TapeTrace(Trace):
                 eqn = Eqn(prim, in_vars, params, [var], [get_aval(p) for p in primals], None)
             else:
                 eqn = Eqn(prim, in_vars, params, [var], primals, (out,))
-            self.payload.append(eqn)
+            self.tape.append(eqn)
             return TapeTracer(self, out, var)
         out_vars = [Var() for _ in out]
         if prim in linear_vjp:
             eqn = Eqn(prim, in_vars, params, out_vars, [get_aval(p) for p in primals], None)
         else:
             eqn = Eqn(prim, in_vars, params, out_vars, primals, out)
-        self.payload.append(eqn)
+        self.tape.append(eqn)
         return [TapeTracer(self, o, v) for o, v in zip(out, out_vars)]
 
     def process_primitive(self, prim, tracers, params):
@@ -152,7 +150,7 @@ class TapeTrace(Trace):
         outs, residuals, bwd_params = fwd(primals, live, **params)
         in_vars = [v if lv else None for v, lv in zip(in_vars, live)]
         out_vars = [Var() if dtypes.is_inexact(get_aval(o).dtype) else None for o in outs]
-        self.payload.append(Eqn(prim, in_vars, bwd_params, out_vars, list(residuals), None))
+        self.tape.append(Eqn(prim, in_vars, bwd_params, out_vars, list(residuals), None))
         return [TapeTracer(self, o, v) for o, v in zip(outs, out_vars)]
 
 
@@ -210,8 +208,8 @@ def vjp_flat(fun, primals, *, has_aux=False, one_shot=False):
         pairs = [_unwrap_out(trace, o) for o in outs]
         if has_aux:
             aux = unwrap_all(trace, aux)
-    tape = trace.payload
-    trace.payload = None
+    tape = trace.tape
+    trace.tape = None
     in_vars = [t.var for t in ins]
     out_primals = [p for p, _ in pairs]
     out_vars = [v for _, v in pairs]

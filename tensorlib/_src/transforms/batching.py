@@ -48,7 +48,15 @@ class BatchInfo:
 
 
 class BatchTrace(Trace):
-    __slots__ = ()
+    __slots__ = ("info",)
+
+    def __init__(self, level: int, info: BatchInfo):
+        super().__init__(level)
+        self.info = info
+
+    @property
+    def axis(self):
+        return self.info
 
     def pure(self, val):
         return BatchTracer(self, val, None)
@@ -63,7 +71,7 @@ class BatchTrace(Trace):
         rule = batch_rules.get(prim)
         if rule is None:
             raise MissingRuleError("batching", prim)
-        out, out_bdim = rule(self.payload, vals, bdims, **params)
+        out, out_bdim = rule(self.info, vals, bdims, **params)
         if prim.multiple_results:
             return [BatchTracer(self, o, b) for o, b in zip(out, out_bdim)]
         return BatchTracer(self, out, out_bdim)
@@ -184,7 +192,7 @@ def def_inline_batch(prim, impl=None):
 
 def _current_batch_trace(info):
     for t in reversed(_tls.stack):
-        if isinstance(t, BatchTrace) and t.payload is info:
+        if isinstance(t, BatchTrace) and t.info is info:
             return t
     raise RuntimeError("no active vmap for this batching rule")
 
@@ -235,7 +243,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         flat, in_tree = tree_flatten(list(args))
         axes = _broadcast_prefix(list(ia) if isinstance(ia, tuple) else ia, list(args),
                                  "in_axes")
-        from tensorlib._src.numpy.promotion import asarray
+        from tensorlib._src.core import asarray
 
         flat = [x if isinstance(x, Array) else asarray(x) for x in flat]
         axes = [_canon_axis(a, get_aval(x).ndim, "in_axes") for a, x in zip(axes, flat)]

@@ -15,9 +15,8 @@ import inspect
 from tensorlib._src import core
 from tensorlib._src.buffers import DeletedBuffer
 from tensorlib._src.config import config
-from tensorlib._src.core import Array, Primitive, Tracer, get_aval
+from tensorlib._src.core import Array, Primitive, Tracer, asarray, get_aval
 from tensorlib._src.ir import eval_graph
-from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.rules import def_inline
 from tensorlib._src.transforms.batching import def_inline_batch
 from tensorlib._src.transforms.staging import def_staging, trace_to_graph
@@ -98,13 +97,14 @@ def_inline_batch(jit_call_p, _jit_call_graph)
 
 
 class _CacheEntry:
-    __slots__ = ("exe", "out_tree", "cacheable", "captured")
+    __slots__ = ("exe", "out_tree", "cacheable", "captured", "params")
 
-    def __init__(self, exe, out_tree, cacheable, captured):
+    def __init__(self, exe, out_tree, cacheable, captured, name="fun"):
         self.exe = exe
         self.out_tree = out_tree
         self.cacheable = cacheable
         self.captured = captured
+        self.params = {"exe": exe, "name": name}  # jit_call_p's, built once
 
 
 def _hashable_static(v, i):
@@ -235,7 +235,8 @@ class JitFunction:
             closed, out_tree = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
             donate = self._donated_leaves(args, static_pos) if not closed.captured else ()
             exe = compile_graph(closed.graph, _backend_of_args(flat), donate)
-            entry = _CacheEntry(exe, out_tree, not closed.captured, closed.captured)
+            entry = _CacheEntry(exe, out_tree, not closed.captured, closed.captured,
+                                getattr(self.fun, "__name__", "fun"))
             if entry.cacheable:
                 self._cache[key] = entry
         return entry, flat
@@ -245,7 +246,8 @@ class JitFunction:
             return self.fun(*args, **kwargs)
         if not kwargs and not core._tls.stack and self._fast_ok:
             # The hot path of a cached eager call with plain array arguments: one dict lookup
-            # keyed by the buffers' shapes and dtypes, no pytree flattening.
+            # keyed by the buffers' shapes and dtypes, no pytree flattening; the call itself
+            # enters through core.bind like every operation.
             try:
                 key = _fast_key(args)
             except AttributeError:  # not all plain arrays: the general path below
@@ -253,13 +255,13 @@ class JitFunction:
             if key is not None:
                 entry = self._fast.get(key)
                 if entry is not None and not config.debug_nans:
-                    return tree_unflatten(entry.out_tree, entry.exe.run(*args))
+                    return tree_unflatten(entry.out_tree, core.bind(jit_call_p, args,
+                                                                    entry.params))
         entry, flat = self._entry(args, kwargs)
         if (not kwargs and entry.cacheable and self._fast_ok and len(flat) == len(args)
                 and all(type(a) is Array and b is a for a, b in zip(args, flat))):
             self._fast[_fast_key(args)] = entry
-        outs = jit_call_p.bind(*flat, *entry.captured, exe=entry.exe,
-                               name=getattr(self.fun, "__name__", "fun"))
+        outs = core.bind(jit_call_p, (*flat, *entry.captured), entry.params)
         if config.debug_nans and _has_nan(outs):
             # Re-run eagerly: the eager interpreter raises at the first operation with a NaN.
             with disable_jit():

@@ -23,8 +23,7 @@ from tensorlib._src import core, distributed
 from tensorlib._src.buffers import DeletedBuffer
 from tensorlib._src.collectives import _spmd
 from tensorlib._src.config import config
-from tensorlib._src.core import Array, Tracer, get_aval
-from tensorlib._src.numpy.promotion import asarray
+from tensorlib._src.core import Array, Tracer, asarray, get_aval
 from tensorlib._src.ops import shape as sh
 from tensorlib._src.transforms.batching import (
     _broadcast_prefix,

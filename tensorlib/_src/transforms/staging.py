@@ -59,12 +59,20 @@ class GraphBuilder:
 
 
 class StagingTrace(Trace):
-    __slots__ = ()
+    __slots__ = ("builder",)
+
+    def __init__(self, level: int, builder: GraphBuilder):
+        super().__init__(level)
+        self.builder = builder
+
+    @property
+    def axis(self):
+        return self.builder if self.builder.axis_name is not None else None
 
     def pure(self, val):
-        b = self.payload
+        b = self.builder
         if not isinstance(val, Array):
-            from tensorlib._src.numpy.promotion import asarray
+            from tensorlib._src.core import asarray
 
             val = asarray(val)
         if isinstance(val, Tracer):
@@ -108,7 +116,7 @@ class StagingTrace(Trace):
 
     def record(self, prim, tracers, params, out_avals):
         out_vars = [Var(a) for a in out_avals]
-        self.payload.eqns.append(Eqn(prim, [t.var for t in tracers], params, out_vars))
+        self.builder.eqns.append(Eqn(prim, [t.var for t in tracers], params, out_vars))
         outs = [StagedTracer(self, v) for v in out_vars]
         return outs if prim.multiple_results else outs[0]
 
