@@ -13,19 +13,6 @@ if __name__ != "tensorlib.backends":
         "not as a top-level 'backends' package"
     )
 
-# name -> (module, package it needs or None, how to install it)
-BACKENDS = {
-    "numpy": ("tensorlib.backends.numpy_backend", None, None),
-    "xla": ("tensorlib.backends.xla_backend", "jaxlib", "pip install 'jaxlib==0.10.*'"),
-    "cupy": ("tensorlib.backends.cupy_backend", "cupy", "pip install cupy-cuda12x"),
-}
-
-
-def _load_entry_points():
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="tensorlib.backends"):
-        BACKENDS.setdefault(ep.name, (ep.value, None, None))
-
-
-_load_entry_points()
+# The registry of backends lives with the loader (which imports none of them); it is this
+# package's BACKENDS too, for code that adds a backend at run time.
+from tensorlib._src.loader import BACKENDS as BACKENDS  # noqa: E402

@@ -12,12 +12,12 @@ back into arrays).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 
 import ml_dtypes
 import numpy as np
+from tensorlib.backends.xp_kernels import MATMUL_2D, errstate, make_arr
 
 from tensorlib._src import dtypes
 from tensorlib._src.dispatch import register_impl
@@ -26,31 +26,6 @@ from tensorlib._src.ops import index as ix
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
 from tensorlib._src.ops.family import FAMILY
-
-
-def _make_arr(xp, ndarray):
-    def arr(x):
-        # type() is: NumPy's ufuncs return scalars for 0-d inputs; CuPy's always return arrays
-        return x if type(x) is ndarray else xp.asarray(x)
-
-    return arr
-
-
-def bind_xp(xp, fn):
-    """``fn(xp, *args, **params)`` as a kernel of ``(*args, **params)``: the array module is
-    bound at registration, so a call costs nothing extra (numpy_linalg, numpy_conv)."""
-    def kernel(*args, **params):
-        return fn(xp, *args, **params)
-
-    kernel.__name__ = fn.__name__
-    return kernel
-
-
-def _errstate(xp):
-    # NumPy warns on floating-point errors; CuPy has no such warnings (nor np.errstate)
-    if xp is np:
-        return np.errstate(divide="ignore", invalid="ignore")
-    return contextlib.nullcontext()
 
 
 class Device:
@@ -178,7 +153,7 @@ def _family_kernel(xp, arr, op):
 
 def _family_kernels(xp, ndarray):
     """Every entry of the elementwise table that the table spells for NumPy/CuPy."""
-    arr, pre = _make_arr(xp, ndarray), _prefix(xp)
+    arr, pre = make_arr(xp, ndarray), _prefix(xp)
     out = []
     for prim, op in FAMILY.items():
         kernel = _family_kernel(xp, arr, op)
@@ -189,7 +164,7 @@ def _family_kernels(xp, ndarray):
 
 def _unary_kernels(xp, ndarray):
     """The unary entries the table leaves to the backend (parameters, or NumPy quirks)."""
-    arr = _make_arr(xp, ndarray)
+    arr = make_arr(xp, ndarray)
     B = (ndarray,)
 
     def _round(x, *, rounding_method):
@@ -224,7 +199,7 @@ def _unary_kernels(xp, ndarray):
 def _erf_kernels(xp, ndarray):
     """erf_inv: NumPy has none (and SciPy is not a dependency); CuPy has ``erfinv`` in
     ``cupyx.scipy.special``."""
-    arr, B = _make_arr(xp, ndarray), (ndarray,)
+    arr, B = make_arr(xp, ndarray), (ndarray,)
     if xp is np:
         return [(ew.erf_inv_p, B, _np_erf_inv)]
     import cupyx.scipy.special as special
@@ -263,7 +238,7 @@ def _np_erf_inv(x):
 
 # --------------------------------------------------------------------------------------------
 def _binary_kernels(xp, ndarray):
-    arr = _make_arr(xp, ndarray)
+    arr = make_arr(xp, ndarray)
     B2 = (ndarray, ndarray)
     out = []
 
@@ -272,7 +247,7 @@ def _binary_kernels(xp, ndarray):
             # C semantics (truncation toward zero), as XLA; division by zero gives -1 like XLA
             # CPU. The -1 is a NumPy scalar: CuPy refuses NumPy arrays as operands.
             minus_one = np.array(-1).astype(x.dtype)[()]
-            with _errstate(xp):
+            with errstate(xp):
                 q = xp.floor_divide(x, xp.where(y == 0, 1, y))
                 fix = (xp.remainder(x, xp.where(y == 0, 1, y)) != 0) & ((x < 0) != (y < 0))
                 q = q + fix.astype(x.dtype)
@@ -281,7 +256,7 @@ def _binary_kernels(xp, ndarray):
 
     def _rem(x, y):
         if x.dtype.kind in "iu":
-            with _errstate(xp):
+            with errstate(xp):
                 return arr(xp.where(y == 0, x, xp.fmod(x, xp.where(y == 0, 1, y)))
                            .astype(x.dtype))
         return arr(xp.fmod(x, y))
@@ -319,7 +294,7 @@ def _shift(xp, arr, op):
 
 # --------------------------------------------------------------------------------------------
 def _select_convert_kernels(xp, ndarray):
-    arr = _make_arr(xp, ndarray)
+    arr = make_arr(xp, ndarray)
     B = (ndarray,)
 
     def _select_n(which, *cases):
@@ -333,7 +308,7 @@ def _select_convert_kernels(xp, ndarray):
         if x.dtype.kind == "f" and new_dtype.kind in "iu":
             # XLA semantics: NaN -> 0, saturate at the integer range
             info = np.iinfo(new_dtype)
-            with _errstate(xp):
+            with errstate(xp):
                 # clip in float64: float32(2**31 - 1) rounds up to 2**31, which overflows int32
                 x64 = x.astype(np.float64)
                 y = xp.where(xp.isnan(x64), 0, xp.clip(x64, info.min, info.max))
@@ -353,7 +328,7 @@ def _select_convert_kernels(xp, ndarray):
 
 # --------------------------------------------------------------------------------------------
 def _shape_kernels(xp, ndarray):
-    arr = _make_arr(xp, ndarray)
+    arr = make_arr(xp, ndarray)
     B, VAR = (ndarray,), (ndarray, [ndarray])
 
     def _iota(*, dtype, shape, dimension):
@@ -414,7 +389,7 @@ def _shape_kernels(xp, ndarray):
 
 
 def _dynamic_slice_kernels(xp, ndarray):
-    arr, VAR = _make_arr(xp, ndarray), (ndarray, [ndarray])
+    arr, VAR = make_arr(xp, ndarray), (ndarray, [ndarray])
 
     def clamped_starts(x, starts, sizes):
         # int() of a CuPy 0-d array copies it to the host (and waits for it)
@@ -452,7 +427,7 @@ def _highest(dt):
 
 
 def _reduce_kernels(xp, ndarray):
-    arr, B = _make_arr(xp, ndarray), (ndarray,)
+    arr, B = make_arr(xp, ndarray), (ndarray,)
 
     def copy(x):
         return xp.array(x, copy=True)
@@ -503,7 +478,7 @@ def _reduce_kernels(xp, ndarray):
 
 
 def _cumulative_kernels(xp, ndarray):
-    arr, B = _make_arr(xp, ndarray), (ndarray,)
+    arr, B = make_arr(xp, ndarray), (ndarray,)
 
     def scan(x, axis, fn):
         # Hillis-Steele doubling scan (log2(n) vectorized steps): CuPy's ufuncs have no
@@ -542,44 +517,14 @@ def _cumulative_kernels(xp, ndarray):
             (rd.cummax_p, B, cumulative("max")), (rd.cummin_p, B, cumulative("min"))]
 
 
-_MATMUL_2D = {  # (lhs contracting, rhs contracting) of 2-D operands -> which sides transpose
-    ((1,), (0,)): (False, False), ((0,), (0,)): (True, False),
-    ((1,), (1,)): (False, True), ((0,), (1,)): (True, True),
-}
-
-
-def specialize(eqn):
-    """A compiled graph's kernel for ``eqn`` with its params bound at compile time, or None
-    (the generic kernel then): a 2-D matmul becomes one ``numpy.dot`` on (transposed) views,
-    without reading its dimension numbers at every call (2-3 us of a 4 us call in a loop)."""
-    if eqn.prim is not rd.dot_general_p:
-        return None
-    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    x, y = (v.aval for v in eqn.inputs)
-    if (lb or rb or x.ndim != 2 or y.ndim != 2 or x.dtype.kind not in "fc" or x.dtype != y.dtype
-            or eqn.params["preferred_element_type"] not in (None, x.dtype)):
-        return None
-    tt = _MATMUL_2D.get((tuple(lc), tuple(rc)))
-    if tt is None:
-        return None
-    dot = np.dot
-    if tt == (False, False):
-        return dot
-    if tt == (False, True):
-        return lambda a, b: dot(a, b.T)
-    if tt == (True, False):
-        return lambda a, b: dot(a.T, b)
-    return lambda a, b: dot(a.T, b.T)
-
-
 def _dot_kernels(xp, ndarray):
-    arr = _make_arr(xp, ndarray)
+    arr = make_arr(xp, ndarray)
 
     def _dot_general(x, y, *, dimension_numbers, preferred_element_type):
         (lc, rc), (lb, rb) = dimension_numbers
         if not lb and x.ndim == 2 and y.ndim == 2 and x.dtype.kind != "b":
             # the common case: one BLAS call on transposed views, no copies, no reshapes
-            tt = _MATMUL_2D.get((lc, rc))
+            tt = MATMUL_2D.get((lc, rc))
             if tt is not None:
                 # dot, not matmul: for 2-D operands the same BLAS call, 0.3 us less per call
                 r = xp.dot(x.T if tt[0] else x, y.T if tt[1] else y)
@@ -611,7 +556,7 @@ def _dot_kernels(xp, ndarray):
 
 # --------------------------------------------------------------------------------------------
 def _index_kernels(xp, ndarray):
-    arr = _make_arr(xp, ndarray)
+    arr = make_arr(xp, ndarray)
 
     def front(x, dims):
         return xp.moveaxis(x, dims, range(len(dims)))

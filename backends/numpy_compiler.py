@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from tensorlib.backends.xp_kernels import MATMUL_2D
 
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
+from tensorlib._src.ops import reduce as rd
 from tensorlib._src.passes import fusion_groups
 
 
@@ -207,13 +209,35 @@ def _unfused(group):
     return run
 
 
+def specialize(eqn):
+    """A compiled graph's kernel for ``eqn`` with its params bound at compile time, or None
+    (the generic kernel then): a 2-D matmul becomes one ``numpy.dot`` on (transposed) views,
+    without reading its dimension numbers at every call (2-3 us of a 4 us call in a loop)."""
+    if eqn.prim is not rd.dot_general_p:
+        return None
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    x, y = (v.aval for v in eqn.inputs)
+    if (lb or rb or x.ndim != 2 or y.ndim != 2 or x.dtype.kind not in "fc" or x.dtype != y.dtype
+            or eqn.params["preferred_element_type"] not in (None, x.dtype)):
+        return None
+    tt = MATMUL_2D.get((tuple(lc), tuple(rc)))
+    if tt is None:
+        return None
+    dot = np.dot
+    if tt == (False, False):
+        return dot
+    if tt == (False, True):
+        return lambda a, b: dot(a, b.T)
+    if tt == (True, False):
+        return lambda a, b: dot(a.T, b)
+    return lambda a, b: dot(a.T, b.T)
+
+
 def compile_graph(graph):
     from tensorlib._src.control.optimize import split_scans
 
     graph = split_scans(graph)
     units = _units(graph)
-    from tensorlib.backends.numpy_backend import specialize
-
     slot, steps = plan(graph, units, _group_kernel, _kernel, specialize)
     const_bufs = [c._buf for c in graph.consts]
     n_consts = len(const_bufs)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import weakref
 
+from tensorlib.backends.xp_kernels import bind_xp
+
 from tensorlib._src.control import checkpoint_p, cond_p, name_p, scan_p, while_grad_p, while_p
 from tensorlib._src.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from tensorlib._src.core import Array, backend_of
@@ -167,8 +169,6 @@ def _while_grad_kernel(xp, *bufs, **params):
 
 
 def kernels(xp, ndarray):
-    from tensorlib.backends.numpy_backend import bind_xp
-
     return [(scan_p, (ndarray, [ndarray]), bind_xp(xp, _scan_kernel)),
             (while_p, (ndarray, [ndarray]), bind_xp(xp, _while_kernel)),
             (cond_p, (ndarray, [ndarray]), bind_xp(xp, _cond_kernel)),

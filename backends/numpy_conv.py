@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from tensorlib.backends.numpy_backend import bind_xp as _bind
+from tensorlib.backends.xp_kernels import bind_xp as _bind
 
 from tensorlib._src.dispatch import register_impl
 from tensorlib._src.ops import conv as cv

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-from tensorlib.backends.numpy_backend import bind_xp as _bind
+from tensorlib.backends.xp_kernels import bind_xp as _bind
 
 from tensorlib._src.dispatch import register_impl
 from tensorlib._src.ops import fft as fo

@@ -5,7 +5,6 @@
 """
 
 # ruff: noqa: F401
-from tensorlib._src import array_methods as _array_methods  # attaches Array's methods
 from tensorlib._src.api import (
     grad as grad,
     hessian as hessian,
@@ -36,7 +35,7 @@ from tensorlib._src.backend import (
 )
 from tensorlib._src.config import config as config
 from tensorlib._src.transforms.batching import vmap as vmap
-from tensorlib._src.transforms.pmap import pmap as pmap
+from tensorlib._src.pmap import pmap as pmap
 from tensorlib._src.transforms.jit import (
     disable_jit as disable_jit,
     enable_x64 as enable_x64,
@@ -60,3 +59,8 @@ from tensorlib import tree as tree
 from tensorlib import tree_util as tree_util
 
 __version__ = "0.1.0"
+
+# Array's operators, methods and properties (``x + y``, ``x.sum()``, ``x.at[i].set(v)``)
+from tensorlib._src.array_methods import attach_methods as _attach_methods  # noqa: E402
+
+_attach_methods()

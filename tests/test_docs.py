@@ -37,7 +37,7 @@ def test_docs_build_without_warnings(tmp_path):
         f"sphinx exited with {run.returncode} after {elapsed:.0f} s\n"
         f"---- stderr ----\n{run.stderr[-8000:]}\n---- stdout ----\n{run.stdout[-2000:]}")
     for page in ["index", "getting-started", "sharp-bits", "transformations", "control-flow",
-                 "backends",
+                 "backends", "adding-a-primitive",
                  "tutorials", "array-api-conformance", "api/index", "api/tensorlib.numpy",
                  "notebooks/01_quickstart"]:
         assert (out / f"{page}.html").is_file(), f"{page}.html was not built"

@@ -82,7 +82,7 @@ def test_pmap_composes():
 
 def test_error_in_one_device_surfaces_and_releases_the_others():
     from tensorlib._src.collectives import psum_p
-    from tensorlib._src.transforms.pmap import _run_spmd
+    from tensorlib._src.pmap import _run_spmd
 
     class Exe:  # device 2 fails before the collective; the others must not hang
         def run(self, x):

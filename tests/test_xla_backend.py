@@ -568,7 +568,7 @@ def test_pmap_is_one_replicated_executable_with_xla_collectives(monkeypatch):
     from tensorlib.backends.xla_backend import spmd
     from tensorlib.backends.xla_backend.buffers import ShardedXlaBuffer
 
-    from tensorlib._src.transforms import pmap as pm
+    from tensorlib._src import pmap as pm
 
     threaded = []
     monkeypatch.setattr(pm, "_run_spmd", lambda *a: threaded.append(a) or [])
@@ -649,7 +649,7 @@ def test_pmap_with_a_host_only_equation_runs_threaded():
 def test_pmap_of_a_lapack_decomposition_is_one_replicated_executable(monkeypatch):
     from tensorlib.backends.xla_backend import spmd
 
-    from tensorlib._src.transforms import pmap as pm
+    from tensorlib._src import pmap as pm
 
     threaded = []
     monkeypatch.setattr(pm, "_run_spmd", lambda *a: threaded.append(a) or [])

@@ -9,8 +9,11 @@ microseconds; the compile that follows costs tens of milliseconds, so speed does
 
 Each primitive's rule ``rule(em, args, outs, **params)`` gets the operand values (``mlir.V``),
 the output avals and the primitive's params, emits ops with ``em`` and returns the result
-value (or a list, for multiple results). Rules live in ``rules.lowerings["xla"]``;
-the rules of indexing, linear algebra and control flow are in ``lowering_*.py`` beside this.
+value (or a list, for multiple results). Rules live in ``rules.lowerings["xla"]``
+(``lowering_core.RULES``, with ``register`` and the graph walk ``lower_graph``); this module
+has the elementwise, shape and reduction rules and builds modules, and the rules of indexing,
+linear algebra, collectives and control flow are in the ``lowering_*.py`` beside it, which
+this module imports (so importing it registers every rule).
 Constants of a graph are hoisted into parameters of ``main`` when they are large (the
 executable then takes them as arguments) and written inline when small, so XLA folds them.
 Weak types are a tensorlib-level concept: nothing to lower.
@@ -19,6 +22,30 @@ Weak types are a tensorlib-level concept: nothing to lower.
 from __future__ import annotations
 
 import numpy as np
+
+# The rule modules beside this one register their rules on import: this module's users
+# (can_lower, module_for_graph) need every rule.
+from tensorlib.backends.xla_backend import (  # noqa: F401
+    lowering_collectives,
+    lowering_control,
+    lowering_index,
+    lowering_linalg,
+)
+from tensorlib.backends.xla_backend.lowering_core import (
+    _BOOL_BINARY,
+    RULES,
+    LoweringContext,
+    _is_bool,
+    _is_complex,
+    _is_float,
+    _is_unsigned,
+    highest,
+    lower_eqn,
+    lower_graph,
+    lowest,
+    reduce_with,
+    register,
+)
 from tensorlib.backends.xla_backend.mlir import Emitter, V, i64_array, supported_dtype
 
 from tensorlib._src import dtypes
@@ -26,69 +53,9 @@ from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
 from tensorlib._src.ops.family import FAMILY
-from tensorlib._src.rules import def_lowering, lowering_table
-
-RULES = lowering_table("xla")
-_INLINE_CONST_MAX = 16  # elements; larger constants become parameters of main
-
-
-def register(prim):
-    return def_lowering("xla", prim)
-
 
 # --------------------------------------------------------------------------------------------
 # graphs and modules
-
-
-class LoweringContext:
-    """Per-module state: constants hoisted into parameters of ``main``."""
-
-    def __init__(self):
-        self.hoisted = []  # [(V, Array)]
-        self._by_id = {}
-
-    def constant(self, em, arr, aval):
-        v = self._by_id.get(id(arr))
-        if v is not None:
-            return v
-        host = np.asarray(arr.to_numpy(), dtype=aval.dtype) if aval.size <= (1 << 24) else None
-        if host is not None and (aval.size <= _INLINE_CONST_MAX or _is_splat(host)):
-            # small or one value repeated (a broadcast scalar): a literal XLA can fold
-            return em.const(host, aval.dtype, aval.shape)
-        v = V(f"%c{len(self.hoisted)}", aval.shape, aval.dtype)
-        self.hoisted.append((v, arr))
-        self._by_id[id(arr)] = v
-        return v
-
-
-def _is_splat(host):
-    raw = np.ascontiguousarray(host).tobytes()
-    n = host.dtype.itemsize
-    return raw == raw[:n] * host.size
-
-
-def lower_graph(em, graph, args, consts=None):
-    """Emit ``graph`` on the values ``args``; returns its output values."""
-    env = {}
-    consts = graph.consts if consts is None else consts
-    for v, c in zip(graph.constvars, consts, strict=True):
-        env[v] = c if isinstance(c, V) else em.ctx.constant(em, c, v.aval)
-    for v, a in zip(graph.invars, args, strict=True):
-        env[v] = a
-    for e in graph.eqns:
-        outs = lower_eqn(em, e.prim, [env[v] for v in e.inputs],
-                         [v.aval for v in e.outputs], e.params)
-        for v, o in zip(e.outputs, outs, strict=True):
-            env[v] = o
-    return [env[v] for v in graph.outvars]
-
-
-def lower_eqn(em, prim, args, out_avals, params):
-    rule = RULES.get(prim)
-    if rule is None:
-        raise NotImplementedError(f"no xla lowering for primitive '{prim.name}'")
-    out = rule(em, args, out_avals, **params)
-    return out if prim.multiple_results else [out]
 
 
 def build_module(in_avals, body, name="tensorlib", aliases=None):
@@ -183,22 +150,6 @@ def graph_lowerable(graph) -> bool:
 # --------------------------------------------------------------------------------------------
 # elementwise
 
-def _is_float(dt):
-    return dtypes.is_float(dt)
-
-
-def _is_complex(dt):
-    return dtypes.is_complex(dt)
-
-
-def _is_unsigned(dt):
-    return np.dtype(dt).kind == "u"
-
-
-def _is_bool(dt):
-    return np.dtype(dt) == dtypes.bool_
-
-
 def _unary_rule(opname):
     def rule(em, args, outs):
         (x,) = args
@@ -206,11 +157,6 @@ def _unary_rule(opname):
 
     rule.__name__ = f"_{opname.split('.')[-1]}_lower"
     return rule
-
-
-# On booleans NumPy's add/mul/max/min are or/and/or/and.
-_BOOL_BINARY = {"stablehlo.add": "stablehlo.or", "stablehlo.multiply": "stablehlo.and",
-                "stablehlo.maximum": "stablehlo.or", "stablehlo.minimum": "stablehlo.and"}
 
 
 def _binary_rule(opname):
@@ -477,24 +423,6 @@ def _dynamic_update_slice_lower(em, args, outs):
 # reductions
 
 
-def lowest(dt):
-    dt = np.dtype(dt)
-    if _is_bool(dt):
-        return False
-    if dt.kind in "iu":
-        return np.iinfo(dt).min
-    return -np.inf
-
-
-def highest(dt):
-    dt = np.dtype(dt)
-    if _is_bool(dt):
-        return True
-    if dt.kind in "iu":
-        return np.iinfo(dt).max
-    return np.inf
-
-
 # name of the combining op and its identity, by reduction; booleans use logical ops
 _REDUCERS = {
     rd.reduce_sum_p: ("stablehlo.add", lambda dt: 0),
@@ -504,14 +432,6 @@ _REDUCERS = {
     rd.reduce_and_p: ("stablehlo.and", lambda dt: True),
     rd.reduce_or_p: ("stablehlo.or", lambda dt: False),
 }
-
-
-def reduce_with(em, x, axes, opname, init):
-    if _is_bool(x.dtype):
-        opname = _BOOL_BINARY.get(opname, opname)
-    (r,) = em.reduce([x], [em.const(init, x.dtype)], axes,
-                     lambda sub, accs, elems: [sub.bin(opname, accs[0], elems[0])])
-    return r
 
 
 def _reducer_rule(opname, init_fn):
@@ -546,11 +466,3 @@ def _dot_general_lower(em, args, outs, *, dimension_numbers, preferred_element_t
     attrs = f"dot_dimension_numbers = #stablehlo.dot<{', '.join(fields)}>"
     r = em.op1("stablehlo.dot_general", [x, y], out.shape, compute, attrs)
     return em.convert(r, out.dtype)
-
-
-from tensorlib.backends.xla_backend import (  # noqa: E402,F401  (registers their rules)
-    lowering_collectives,
-    lowering_control,
-    lowering_index,
-    lowering_linalg,
-)

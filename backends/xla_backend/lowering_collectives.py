@@ -14,7 +14,7 @@ import contextlib
 import threading
 
 import numpy as np
-from tensorlib.backends.xla_backend.lowering import register
+from tensorlib.backends.xla_backend.lowering_core import register
 
 from tensorlib._src import collectives as co
 

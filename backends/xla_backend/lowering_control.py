@@ -10,8 +10,8 @@ region reads values of the enclosing function directly (StableHLO allows implici
 from __future__ import annotations
 
 import numpy as np
-from tensorlib.backends.xla_backend.lowering import lower_graph as _lower_graph
-from tensorlib.backends.xla_backend.lowering import register
+from tensorlib.backends.xla_backend.lowering_core import lower_graph as _lower_graph
+from tensorlib.backends.xla_backend.lowering_core import register
 
 from tensorlib._src import dtypes
 from tensorlib._src.api import stop_gradient_p

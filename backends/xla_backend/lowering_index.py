@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from tensorlib.backends.xla_backend.lowering import highest, lowest, register
+from tensorlib.backends.xla_backend.lowering_core import highest, lowest, reduce_with, register
 from tensorlib.backends.xla_backend.mlir import i64_array, int_list
 
 from tensorlib._src import dtypes
@@ -137,8 +137,6 @@ def _in_bounds(em, x, idx, dims):
     ok = em.compare(idx, hi, "LT")
     if idx.dtype.kind == "i":
         ok = em.bin("stablehlo.and", ok, em.compare(idx, em.full_like(idx, 0), "GE"))
-    from tensorlib.backends.xla_backend.lowering import reduce_with
-
     return reduce_with(em, ok, (idx.ndim - 1,), "stablehlo.and", True)
 
 

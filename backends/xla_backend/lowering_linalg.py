@@ -21,7 +21,13 @@ through each rule's ``can_lower``.
 from __future__ import annotations
 
 import numpy as np
-from tensorlib.backends.xla_backend.lowering import register
+from tensorlib.backends.xla_backend.lowering_core import (
+    _BOOL_BINARY,
+    highest,
+    lowest,
+    reduce_with,
+    register,
+)
 from tensorlib.backends.xla_backend.mlir import i64_array
 
 from tensorlib._src import dtypes
@@ -48,8 +54,6 @@ def _nan_whole_matrices(em, x):
     """A matrix with any NaN becomes all NaN (as the NumPy kernel's failed factorizations)."""
     if x.shape[-1] == 0 or x.shape[-2] == 0:
         return x
-    from tensorlib.backends.xla_backend.lowering import reduce_with
-
     bad = em.un("stablehlo.not", em.op1("stablehlo.is_finite", [_abs_real(em, x)], x.shape,
                                          np.bool_))
     nd = x.ndim
@@ -173,8 +177,6 @@ def _triu(em, x):
 
 def _pick(em, x, mask):
     """``x`` at the one position per row of the last axis where ``mask`` is set."""
-    from tensorlib.backends.xla_backend.lowering import reduce_with
-
     return reduce_with(em, em.select(mask, x, em.full_like(x, 0)), (x.ndim - 1,),
                        "stablehlo.add", 0)
 
@@ -312,8 +314,6 @@ def _register_conv():
 
     def window(em, x, init, opname, outs, window_dimensions, window_strides, padding,
                base_dilation, window_dilation):
-        from tensorlib.backends.xla_backend.lowering import _BOOL_BINARY
-
         if dtypes.is_bool(x.dtype):
             opname = _BOOL_BINARY.get(opname, opname)
         region = em.region([((), x.dtype), ((), x.dtype)],
@@ -328,8 +328,6 @@ def _register_conv():
             attrs = attrs.replace(f"padding = dense<[{pads}]> : tensor<0x2xi64>, ", "")
         return em.op1("stablehlo.reduce_window", [x, em.const(init, x.dtype)], outs[0].shape,
                       x.dtype, attrs, [region])
-
-    from tensorlib.backends.xla_backend.lowering import highest, lowest
 
     for prim, opname, init_fn in ((cv.reduce_window_sum_p, "stablehlo.add", lambda d: 0),
                                   (cv.reduce_window_max_p, "stablehlo.maximum", lowest),

@@ -11,14 +11,13 @@ import numpy as np
 from tensorlib._src import dtypes
 from tensorlib._src.core import Array, Primitive, asarray, get_aval
 from tensorlib._src.ops.elementwise import full
-from tensorlib._src.ops.shape import reshape
-from tensorlib._src.rules import def_jvp, def_shape, def_vjp
+from tensorlib._src.ops.shape import elementwise_batch_rule, reshape
+from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp
 from tensorlib._src.transforms.ad import (
     instantiate,
     jvp_flat,
     vjp_flat,
 )
-from tensorlib._src.transforms.batching import def_elementwise_batch
 from tensorlib._src.tree_util import tree_flatten, tree_map, tree_unflatten
 from tensorlib.errors import NonDifferentiableError, ShapeError
 
@@ -326,19 +325,17 @@ def _check_differentiable_all(fname, flat):
 def _basis_stack(basis, total):
     """The rows of the identity of size ``total``, split per leaf: leaf ``x`` at ``off`` gets
     an array of shape ``(total, *x.shape)`` (its dtype), row ``k`` the ``k``-th basis vector."""
-    import tensorlib.numpy as tnp
-
     out = []
     for off, n, x in basis:
         e = np.zeros((total, n), dtype=x.dtype)
         e[np.arange(off, off + n), np.arange(n)] = 1
-        out.append(tnp.asarray(e.reshape((total,) + tuple(x.shape))))
+        out.append(asarray(e.reshape((total,) + tuple(x.shape))))
     return out
 
 
 def _block_fwd(t, out, off, n, x):
     """d out / d x from the batched tangents ``t`` (basis index first): out.shape + x.shape."""
-    from tensorlib._src.transforms.batching import moveaxis_to
+    from tensorlib._src.ops.shape import moveaxis_to
 
     rows = t[off:off + n]  # (n, *out.shape)
     return reshape(moveaxis_to(rows, 0, len(out.shape)), tuple(out.shape) + tuple(x.shape))
@@ -440,7 +437,7 @@ def _stop_gradient_vjp(ct, out, x):
     return (None,)
 
 
-def_elementwise_batch(stop_gradient_p)
+def_batch(stop_gradient_p)(elementwise_batch_rule(stop_gradient_p))
 
 
 def stop_gradient(x):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from tensorlib._src import dtypes
@@ -194,9 +196,8 @@ def __setitem__(self, idx, value):
 
 
 def __array_namespace__(self, api_version=None):
-    import tensorlib.numpy
-
-    return tensorlib.numpy
+    # tensorlib.numpy is loaded with tensorlib (it sits above this module: no import here)
+    return sys.modules["tensorlib.numpy"]
 
 
 def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
@@ -256,7 +257,10 @@ def _to_device(self, device, /, *, stream=None):
     return device_put(self, device)
 
 
-def _set_methods():
+def attach_methods():
+    """Give ``Array`` its operators, methods and properties (``tensorlib`` calls this once,
+    when it is imported: they are written with ``tensorlib.numpy``, which sits above the
+    core that defines ``Array``)."""
     A = Array
     simple = {
         "__array__": __array__, "__repr__": __repr__, "__str__": __str__, "__bool__": __bool__,
@@ -320,6 +324,3 @@ def _set_methods():
     A.__format__ = lambda self, spec: (format(self.item(), spec) if self.ndim == 0 and spec
                                        else str(self))
     A.to_device = _to_device
-
-
-_set_methods()

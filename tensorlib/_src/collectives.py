@@ -10,8 +10,14 @@ from tensorlib._src.core import Primitive, Tracer, _tls, asarray, get_aval
 from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops import shape as sh
-from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
-from tensorlib._src.transforms import batching
+from tensorlib._src.rules import (
+    def_axis_primitive,
+    def_batch,
+    def_jvp,
+    def_nondiff,
+    def_shape,
+    def_vjp,
+)
 from tensorlib._src.tree_util import tree_map
 from tensorlib.errors import TensorlibError
 
@@ -28,7 +34,7 @@ axis_index_p = Primitive("axis_index")
 ppermute_p = Primitive("ppermute")
 _COLLECTIVES = (psum_p, pmax_p, pmin_p, all_gather_p, axis_index_p, ppermute_p)
 for _p in _COLLECTIVES:
-    batching.def_axis_primitive(_p)
+    def_axis_primitive(_p)
 
 
 def _find_axis_trace(name, op):
@@ -229,12 +235,12 @@ _batch_collective(pmin_p, _min)
 def _all_gather_batch(info, vals, bdims, *, axis_name, axis, tiled):
     (x,), (b,) = vals, bdims
     if axis_name != info.axis_name:
-        x = batching.bdim_at_front(x, b, info.size) if b is not None else x
+        x = sh.bdim_at_front(x, b, info.size) if b is not None else x
         out = all_gather_p.bind(x, axis_name=axis_name, axis=axis + (b is not None),
                                 tiled=tiled)
         return out, (0 if b is not None else None)
-    x = batching.bdim_at_front(x, b, info.size)
-    out = batching.moveaxis_to(x, 0, axis)
+    x = sh.bdim_at_front(x, b, info.size)
+    out = sh.moveaxis_to(x, 0, axis)
     if tiled:
         shape = list(get_aval(x).shape[1:])
         shape[axis] *= info.size
@@ -254,7 +260,7 @@ def _ppermute_batch(info, vals, bdims, *, axis_name, perm):
     (x,), (b,) = vals, bdims
     if axis_name != info.axis_name:
         return ppermute_p.bind(x, axis_name=axis_name, perm=perm), b
-    x = batching.bdim_at_front(x, b, info.size)
+    x = sh.bdim_at_front(x, b, info.size)
     lanes = [None] * info.size
     for src, dst in perm:
         lanes[dst] = src

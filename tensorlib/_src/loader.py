@@ -16,15 +16,28 @@ from tensorlib._src import dtypes
 from tensorlib._src.buffers import DeletedBuffer
 from tensorlib.errors import BackendNotAvailableError, ConfigError
 
+# name -> (module, package it needs or None, how to install it). The modules are named, not
+# imported: a backend is imported when it is first used.
+BACKENDS = {
+    "numpy": ("tensorlib.backends.numpy_backend", None, None),
+    "xla": ("tensorlib.backends.xla_backend", "jaxlib", "pip install 'jaxlib==0.10.*'"),
+    "cupy": ("tensorlib.backends.cupy_backend", "cupy", "pip install cupy-cuda12x"),
+}
+
+
+def _load_entry_points():
+    """Third-party backends: the ``tensorlib.backends`` entry-point group."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="tensorlib.backends"):
+        BACKENDS.setdefault(ep.name, (ep.value, None, None))
+
+
+_load_entry_points()
+
 _loaded: dict = {}  # name -> backend object
 by_type: dict = {}  # buffer type -> backend object (the hot path of Array.backend)
 _lock = threading.RLock()
-
-
-def _registry():
-    from tensorlib.backends import BACKENDS
-
-    return BACKENDS
 
 
 def load(name: str):
@@ -37,7 +50,7 @@ def load(name: str):
         be = _loaded.get(name)
         if be is not None:
             return be
-        reg = _registry()
+        reg = BACKENDS
         if name not in reg:
             raise ConfigError(
                 f"backend: unknown backend {name!r}; known backends are "

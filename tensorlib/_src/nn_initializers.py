@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 
 from tensorlib._src import dtypes
+from tensorlib._src import random as _rng
+from tensorlib._src import random_distributions as _rng_dist
 from tensorlib._src.numpy import creation, exp_log
 from tensorlib._src.numpy import ufuncs as uf
 from tensorlib._src.numpy.products import matmul
@@ -24,13 +26,6 @@ __all__ = [
     "normal", "ones", "orthogonal", "truncated_normal", "uniform", "variance_scaling",
     "xavier_normal", "xavier_uniform", "zeros",
 ]
-
-
-def _random():
-    # Imported on use: tensorlib.random sits above this module in the layering.
-    import tensorlib.random as random
-
-    return random
 
 
 def _float_dtype(dtype):
@@ -100,7 +95,7 @@ def uniform(scale=1e-2, dtype=None):
 
     def init(key, shape, dtype=dtype):
         dt = _float_dtype(dtype)
-        return uf.multiply(_random().uniform(key, _shape(shape), dt), scale)
+        return uf.multiply(_rng.uniform(key, _shape(shape), dt), scale)
 
     return init
 
@@ -118,7 +113,7 @@ def normal(stddev=1e-2, dtype=None):
 
     def init(key, shape, dtype=dtype):
         dt = _float_dtype(dtype)
-        return uf.multiply(_random().normal(key, _shape(shape), dt), stddev)
+        return uf.multiply(_rng.normal(key, _shape(shape), dt), stddev)
 
     return init
 
@@ -139,7 +134,7 @@ def truncated_normal(stddev=1e-2, dtype=None, lower=-2.0, upper=2.0):
 
     def init(key, shape, dtype=dtype):
         dt = _float_dtype(dtype)
-        sample = _random().truncated_normal(key, lower, upper, _shape(shape), dt)
+        sample = _rng_dist.truncated_normal(key, lower, upper, _shape(shape), dt)
         return uf.multiply(sample, stddev)
 
     return init
@@ -208,13 +203,12 @@ def variance_scaling(scale, mode: str, distribution: str, in_axis=-2, out_axis=-
         denominator = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
                        "fan_geo_avg": (fan_in * fan_out) ** 0.5}[mode]
         variance = scale / denominator
-        random = _random()
         if distribution == "truncated_normal":
-            sample = random.truncated_normal(key, -2, 2, shape, dt)
+            sample = _rng_dist.truncated_normal(key, -2, 2, shape, dt)
             return uf.multiply(sample, math.sqrt(variance) / _TRUNC_STD)
         if distribution == "normal":
-            return uf.multiply(random.normal(key, shape, dt), math.sqrt(variance))
-        sample = random.uniform(key, shape, dt, -1.0, 1.0)
+            return uf.multiply(_rng.normal(key, shape, dt), math.sqrt(variance))
+        sample = _rng.uniform(key, shape, dt, -1.0, 1.0)
         return uf.multiply(sample, math.sqrt(3 * variance))
 
     return init
@@ -329,7 +323,7 @@ def _orthonormal_columns(z):
 
 def _orthogonal_matrix(key, n, m, dtype):
     """A uniformly random ``n x m`` matrix with orthonormal rows (n <= m) or columns."""
-    z = _random().normal(key, (max(n, m), min(n, m)), dtype)
+    z = _rng.normal(key, (max(n, m), min(n, m)), dtype)
     q = _orthonormal_columns(z)
     return q.T if n < m else q
 

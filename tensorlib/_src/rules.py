@@ -43,6 +43,7 @@ _vjp_wants_mask: dict = {}
 _lowerings: dict = {}
 _inline_rules: dict = {}
 _vjp_fwd_rules: dict = {}
+_axis_primitives: dict = {}
 
 shape_rules = MappingProxyType(_shape_rules)
 jvp_rules = MappingProxyType(_jvp_rules)
@@ -61,6 +62,9 @@ inline_rules = MappingProxyType(_inline_rules)
 # ``fwd(primals, live, **params) -> (outs, residuals, bwd_params)`` instead of the primitive
 # and records the residuals; the VJP rule then gets ``(cts, None, *residuals, **bwd_params)``.
 vjp_fwd_rules = MappingProxyType(_vjp_fwd_rules)
+# Primitives whose batching rule runs even when no input is batched (collectives over a named
+# axis: ``axis_index`` of an unbatched value still depends on the lane).
+axis_primitives = _axis_primitives.keys()
 
 
 def register(table: dict, prim, fn, kind: str):
@@ -124,6 +128,12 @@ def def_nondiff(prim):
     return prim
 
 
+def def_axis_primitive(prim):
+    """Declare ``prim`` an axis primitive (see ``axis_primitives``)."""
+    register(_axis_primitives, prim, None, "axis primitive")
+    return prim
+
+
 def lowering_table(backend: str):
     """The read-only ``{primitive: lowering}`` table of ``backend`` (created empty if new)."""
     return MappingProxyType(_lowerings.setdefault(backend, {}))
@@ -137,5 +147,6 @@ def def_lowering(backend: str, prim):
 def _forget(prim):
     """Remove every rule of ``prim`` (for tests that make throwaway primitives)."""
     for table in (_shape_rules, _jvp_rules, _vjp_rules, _batch_rules, _inline_rules,
-                  _vjp_fwd_rules, _nondiff, _linear_vjp, _vjp_wants_mask, *_lowerings.values()):
+                  _vjp_fwd_rules, _nondiff, _linear_vjp, _vjp_wants_mask, _axis_primitives,
+                  *_lowerings.values()):
         table.pop(prim, None)

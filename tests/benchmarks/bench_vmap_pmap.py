@@ -316,7 +316,7 @@ def profile(ctx):
     import threading
     import time
 
-    from tensorlib._src.transforms import pmap as pmap_mod
+    from tensorlib._src import pmap as pmap_mod
 
     print("\n== cProfile of the tensorlib cases ==")
     fn, args = ctx["a"][0], ctx["a"][1:]

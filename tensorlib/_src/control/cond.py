@@ -158,7 +158,7 @@ def _cond_jvp(primals, tangents, *, branches):
 
 @def_batch(cond_p)
 def _cond_batch(info, vals, bdims, *, branches):
-    from tensorlib._src.transforms.batching import bdim_at_front
+    from tensorlib._src.ops.shape import bdim_at_front
 
     size = info.size
     index, ops = vals[0], vals[1:]

@@ -365,7 +365,7 @@ def_vjp(custom_vjp_call_p)(custom_vjp_vjp)
 
 
 def _batch_all(info, vals, bdims):
-    from tensorlib._src.transforms.batching import bdim_at_front
+    from tensorlib._src.ops.shape import bdim_at_front
 
     return [bdim_at_front(v, b, info.size) for v, b in zip(vals, bdims)]
 

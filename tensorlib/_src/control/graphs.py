@@ -187,12 +187,8 @@ def batch_graph(graph, batched, size, axis_name, force_out):
     Outputs come out batched at axis 0 where they depend on the batch (``out_b``), or where
     ``force_out`` asks (broadcast).
     """
-    from tensorlib._src.transforms.batching import (
-        BatchInfo,
-        BatchTrace,
-        BatchTracer,
-        bdim_at_front,
-    )
+    from tensorlib._src.ops.shape import bdim_at_front
+    from tensorlib._src.transforms.batching import BatchInfo, BatchTrace, BatchTracer
 
     in_avals = [a.update(shape=(size,) + tuple(a.shape)) if b else a
                 for a, b in zip(graph.in_avals, batched)]

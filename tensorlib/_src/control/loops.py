@@ -217,8 +217,7 @@ def _while_batch(info, vals, bdims, *, cond_graph, body_graph, cond_nconsts, bod
                  max_steps):
     from tensorlib._src.ops import elementwise as ew
     from tensorlib._src.ops.reduce import reduce_or
-    from tensorlib._src.ops.shape import broadcast_in_dim
-    from tensorlib._src.transforms.batching import bdim_at_front
+    from tensorlib._src.ops.shape import bdim_at_front, broadcast_in_dim
 
     size, name = info.size, info.axis_name
     ncc, nb = cond_nconsts, body_nconsts
@@ -526,7 +525,7 @@ def _while_grad_vjp(cts, out, *primals, **params):
 
 @def_batch(while_grad_p)
 def _while_grad_batch(info, vals, bdims, **params):
-    from tensorlib._src.transforms.batching import moveaxis_to
+    from tensorlib._src.ops.shape import moveaxis_to
 
     batched = tuple(b is not None for b in bdims)
     out_b = tuple(any(batched[i] for i in d) for d in _deps(params))

@@ -164,7 +164,7 @@ def _checkpoint_jvp(primals, tangents, *, graph, policy, prevent_cse):
 
 @def_batch(checkpoint_p)
 def _checkpoint_batch(info, vals, bdims, *, graph, policy, prevent_cse):
-    from tensorlib._src.transforms.batching import bdim_at_front
+    from tensorlib._src.ops.shape import bdim_at_front
 
     batched = [b is not None for b in bdims]
     g, out_b = batch_graph(graph, batched, info.size, info.axis_name,

@@ -106,7 +106,7 @@ def _weak(x):
 
 def _scan_python(f, init, xs_flat, xs_tree, n, reverse):
     """``scan`` as a Python loop on concrete values (``python_mode``: under disable_jit)."""
-    from tensorlib._src.numpy.shape_ops import stack
+    from tensorlib._src.ops.shape import stack_leading as stack
 
     carry_tree = tree_flatten(init)[1]
     carry, ys = init, []
@@ -242,7 +242,7 @@ def _scan_jvp(primals, tangents, *, graph, num_consts, num_carry, length, revers
 
 @def_batch(scan_p)
 def _scan_batch(info, vals, bdims, *, graph, num_consts, num_carry, length, reverse, unroll):
-    from tensorlib._src.transforms.batching import bdim_at_front, moveaxis_to
+    from tensorlib._src.ops.shape import bdim_at_front, moveaxis_to
 
     nc, ncar = num_consts, num_carry
     size = info.size
@@ -459,8 +459,7 @@ def map(f, xs, *, batch_size=None):
     if batch_size is None:
         _, ys = scan(lambda c, x: (c, f(x)), (), xs)
         return ys
-    from tensorlib._src.numpy.shape_ops import concatenate
-    from tensorlib._src.ops.shape import reshape
+    from tensorlib._src.ops.shape import concatenate, reshape
     from tensorlib._src.transforms.batching import vmap
     from tensorlib._src.tree_util import tree_map
 
@@ -476,7 +475,7 @@ def map(f, xs, *, batch_size=None):
     if m * b == n:
         return ys
     rest = vmap(f)(tree_map(lambda x: asarray(x)[m * b:], xs))
-    return tree_map(lambda a, r: concatenate([a, r]), ys, rest)
+    return tree_map(lambda a, r: concatenate([a, r], 0), ys, rest)
 
 
 @def_dce(scan_p)

@@ -10,7 +10,7 @@ from tensorlib._src import dtypes
 from tensorlib._src.core import Array, current_backend
 from tensorlib._src.core import asarray as core_asarray
 from tensorlib._src.ops.elementwise import convert_element_type
-from tensorlib._src.ops.shape import broadcast_in_dim
+from tensorlib._src.ops.shape import broadcast_in_dim, concatenate, expand_dims
 from tensorlib.errors import ShapeError
 
 _SCALARS = (builtins.bool, builtins.int, builtins.float, builtins.complex)
@@ -30,10 +30,20 @@ def asarray(a, dtype=None, copy=None, *, device=None) -> Array:
             return convert_element_type(a, dtype)
         return a
     if isinstance(a, (list, tuple)) and _contains_array(a):
-        from tensorlib._src.numpy.shape_ops import stack
-
-        return stack([asarray(x, dtype) for x in a])
+        return _stack_leading([asarray(x, dtype) for x in a])
     return core_asarray(a, dtype)
+
+
+def _stack_leading(arrs):
+    """Join same-shape arrays along a new leading axis, promoting their dtypes (``asarray`` of
+    a sequence that holds Arrays; ``stack(arrs)`` from primitives, as the numpy layer's shape
+    functions rest on this module)."""
+    s0 = arrs[0].shape
+    for i, a in enumerate(arrs):
+        if a.shape != s0:
+            raise ShapeError(f"stack: array {i} has shape {a.shape} but array 0 has {s0}; "
+                             "all input arrays must have the same shape")
+    return concatenate([expand_dims(a, (0,)) for a in promote_dtypes(*arrs)], 0)
 
 
 def array(a, dtype=None, copy=True, ndmin=0) -> Array:

@@ -335,7 +335,7 @@ def where(condition, x=None, y=None, /):
     (Array([0, 2], dtype=int32),)
     """
     if x is None and y is None:
-        from tensorlib._src.numpy.indexing import nonzero
+        from tensorlib._src.numpy.nonzero_indices import nonzero
 
         return nonzero(condition)
     if x is None or y is None:

@@ -42,7 +42,7 @@ from tensorlib._src.ops.conv_dimensions import (
 )
 from tensorlib._src.ops.elementwise import convert_element_type, full, zeros_like
 from tensorlib._src.ops.index import gather, scatter
-from tensorlib._src.ops.shape import def_linear, pad, reshape, rev, transpose
+from tensorlib._src.ops.shape import def_linear, moveaxis_to, pad, reshape, rev, transpose
 from tensorlib._src.ops.shape import slice as slice_op
 from tensorlib._src.rules import (
     def_batch,
@@ -52,7 +52,6 @@ from tensorlib._src.rules import (
     def_vjp,
     shape_rules,
 )
-from tensorlib._src.transforms.batching import moveaxis_to
 from tensorlib.errors import DTypeError, ShapeError
 
 

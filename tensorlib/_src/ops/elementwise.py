@@ -26,18 +26,36 @@ from tensorlib._src.core import (
     Array,
     Primitive,
 )
-from tensorlib._src.ops.family import (
-    Expr,
-    binary,
-    full,
-    full_like,
-    real_dtype,
-    unary,
-    zeros_like,
-)
-from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
-from tensorlib._src.transforms.batching import def_elementwise_batch
+from tensorlib._src.ops import family
+from tensorlib._src.ops.family import Expr, full, full_like, real_dtype, zeros_like
+from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
 from tensorlib.errors import DTypeError, ShapeError
+
+
+def unary(name, kind, *, deriv=None, zero_deriv=False, linear=False, nondiff=False, **entry):
+    """A unary table entry (``family.unary``) and its derivative: ``deriv(x, y, **params)``
+    is ``dy/dx`` (JVP and VJP follow); ``zero_deriv`` for piecewise-constant operations,
+    ``linear`` for linear ones, ``nondiff`` for integer or boolean results; with none of them
+    the rules are written beside the entry."""
+    prim, fn = family.unary(name, kind, **entry)
+    family.derivative_rules(prim, _ARITH, deriv, zero_deriv, linear, nondiff)
+    return prim, fn
+
+
+def binary(name, kind, *, partials=None, nondiff=False, **entry):
+    """A binary table entry (``family.binary``) and its derivative: ``partials=(dx, dy)``,
+    each ``f(x, y, z)``, give the JVP and VJP of ``z = f(x, y)``."""
+    prim, fn = family.binary(name, kind, **entry)
+    if nondiff:
+        def_nondiff(prim)
+    elif partials is not None:
+        family.binary_derivative_rules(prim, _ARITH, *partials)
+    return prim, fn
+
+
+# The arithmetic the derivative rules are written with: this table's own mul and add (looked
+# up when a rule runs: the entries come first).
+_ARITH = (lambda a, b: mul(a, b), lambda a, b: add(a, b))
 
 
 def _c(x, v):
@@ -753,4 +771,4 @@ def_nondiff(bitcast_convert_type_p)
 
 
 for _p in (select_n_p, convert_element_type_p, bitcast_convert_type_p):
-    def_elementwise_batch(_p)
+    def_batch(_p)(family._batch_rule(_p))

@@ -32,8 +32,7 @@ from tensorlib._src.core import (
     current_backend,
     get_aval,
 )
-from tensorlib._src.rules import def_jvp, def_nondiff, def_shape, def_vjp
-from tensorlib._src.transforms.batching import def_elementwise_batch
+from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
 from tensorlib.errors import DTypeError, ShapeError
 
 # --------------------------------------------------------------------------------------------
@@ -159,19 +158,34 @@ def lift_scalar(x, like):
 # building an entry: the primitive, its rules, its lax function
 
 
+def _batch_rule(prim):
+    """vmap of an entry: the shape module's elementwise rule (batch axes lined up), fetched
+    when it first runs (ops.shape is built on this module)."""
+    rule = []
+
+    def batch(info, vals, bdims, **params):
+        if not rule:
+            from tensorlib._src.ops.shape import elementwise_batch_rule
+
+            rule.append(elementwise_batch_rule(prim))
+        return rule[0](info, vals, bdims, **params)
+
+    batch.__name__ = f"_{prim.name}_batch"
+    return batch
+
+
 def _doc(summary, example, note=""):
     return f"{summary}\n{note}\nExamples\n--------\n{example.strip()}\n"
 
 
 def unary(name, kind, *, doc, example, lax_name=None, out_dtype=None, weak=WEAK_ALL_INPUTS,
-          function=True, deriv=None, zero_deriv=False, linear=False, nondiff=False, **spellings):
-    """Declare a unary elementwise primitive; returns it and its lax function.
+          function=True, **spellings):
+    """Declare a unary elementwise primitive: its shape and batching rules, its table entry
+    and its lax function; returns the primitive and the function. (The derivative comes
+    with the entry too: ``elementwise.unary`` wraps this.)
 
-    ``deriv(x, y, **params)`` is ``dy/dx`` (JVP and VJP follow); ``zero_deriv`` for
-    piecewise-constant operations, ``linear`` for linear ones, ``nondiff`` for integer or
-    boolean results; with none of them the rules are written beside the entry. ``out_dtype``
-    is a dtype or a function of the operand's. ``function=False`` when the lax function takes
-    parameters and is written by hand.
+    ``out_dtype`` is a dtype or a function of the operand's. ``function=False`` when the
+    lax function takes parameters and is written by hand.
     """
     prim = Primitive(name, weak=weak)
 
@@ -190,19 +204,14 @@ def unary(name, kind, *, doc, example, lax_name=None, out_dtype=None, weak=WEAK_
 
         fn.__name__ = fn.__qualname__ = lax_name or name
         fn.__doc__ = _doc(doc, example)
-    _derivative_rules(prim, deriv, zero_deriv, linear, nondiff)
     _FAMILY[prim] = Elementwise(prim, 1, kind, fn, lax_name or name, **spellings)
-    def_elementwise_batch(prim)
+    def_batch(prim)(_batch_rule(prim))
     return prim, fn
 
 
-def binary(name, kind, *, doc, example, lax_name=None, out_dtype=None, partials=None,
-           nondiff=False, **spellings):
-    """Declare a binary elementwise primitive (operands of one shape and dtype); returns it and
-    its lax function.
-
-    ``partials=(dx, dy)``, each ``f(x, y, z)``, give the JVP and VJP of ``z = f(x, y)``.
-    """
+def binary(name, kind, *, doc, example, lax_name=None, out_dtype=None, **spellings):
+    """Declare a binary elementwise primitive (operands of one shape and dtype), as
+    :func:`unary`; returns it and its lax function."""
     prim = Primitive(name, weak=WEAK_ALL_INPUTS)  # comparisons of weak values are weak bools
 
     @def_shape(prim)
@@ -238,28 +247,15 @@ def binary(name, kind, *, doc, example, lax_name=None, out_dtype=None, partials=
     fn.__doc__ = _doc(doc, example, "\nBoth operands need one shape and dtype (a Python scalar "
                       "takes the other operand's):\nprimitives neither broadcast nor promote; "
                       "``tensorlib.numpy`` functions do.\n")
-    if nondiff:
-        def_nondiff(prim)
-    elif partials is not None:
-        _binary_derivative_rules(prim, *partials)
     _FAMILY[prim] = Elementwise(prim, 2, kind, fn, lax_name or name, **spellings)
-    def_elementwise_batch(prim)
+    def_batch(prim)(_batch_rule(prim))
     return prim, fn
 
 
-def _mul(x, y):
-    from tensorlib._src.ops.elementwise import mul_p  # defined after the first entries
-
-    return mul_p.bind(x, y)
-
-
-def _add(x, y):
-    from tensorlib._src.ops.elementwise import add_p
-
-    return add_p.bind(x, y)
-
-
-def _derivative_rules(prim, deriv, zero_deriv, linear, nondiff):
+def derivative_rules(prim, arith, deriv, zero_deriv, linear, nondiff):
+    """JVP and VJP of a unary entry, written with ``arith = (mul, add)``: from ``deriv(x, y,
+    **params) = dy/dx``, or zero (``zero_deriv``), or linear, or none (``nondiff``)."""
+    mul, _ = arith
     if nondiff:
         def_nondiff(prim)
     elif deriv is not None:
@@ -267,11 +263,11 @@ def _derivative_rules(prim, deriv, zero_deriv, linear, nondiff):
         def _jvp(primals, tangents, **params):
             (x,), (t,) = primals, tangents
             out = prim.bind(x, **params)
-            return out, None if t is None else _mul(t, deriv(x, out, **params))
+            return out, None if t is None else mul(t, deriv(x, out, **params))
 
         @def_vjp(prim)
         def _vjp(ct, out, x, **params):
-            return (_mul(ct, deriv(x, out, **params)),)
+            return (mul(ct, deriv(x, out, **params)),)
     elif zero_deriv:  # derivative zero almost everywhere (floor, sign, ...)
         @def_jvp(prim)
         def _zero_jvp(primals, tangents, **params):
@@ -291,18 +287,21 @@ def _derivative_rules(prim, deriv, zero_deriv, linear, nondiff):
             return (prim.bind(ct, **params),)
 
 
-def _binary_derivative_rules(prim, dx, dy):
+def binary_derivative_rules(prim, arith, dx, dy):
+    """JVP and VJP of ``z = f(x, y)`` from the partials ``dx(x, y, z)``, ``dy(x, y, z)``."""
+    mul, add = arith
+
     @def_jvp(prim)
     def _jvp(primals, tangents):
         x, y = primals
         tx, ty = tangents
         out = prim.bind(x, y)
-        t = None if tx is None else _mul(tx, dx(x, y, out))
+        t = None if tx is None else mul(tx, dx(x, y, out))
         if ty is not None:
-            t2 = _mul(ty, dy(x, y, out))
-            t = t2 if t is None else _add(t, t2)
+            t2 = mul(ty, dy(x, y, out))
+            t = t2 if t is None else add(t, t2)
         return out, t
 
     @def_vjp(prim)
     def _vjp(ct, out, x, y):
-        return _mul(ct, dx(x, y, out)), _mul(ct, dy(x, y, out))
+        return mul(ct, dx(x, y, out)), mul(ct, dy(x, y, out))

@@ -27,9 +27,15 @@ from tensorlib._src.ops.elementwise import (
     zeros_like,
 )
 from tensorlib._src.ops.reduce import cummax, cummin
-from tensorlib._src.ops.shape import broadcast_in_dim, broadcasted_iota, concatenate, reshape
+from tensorlib._src.ops.shape import (
+    bdim_at_front,
+    broadcast_in_dim,
+    broadcasted_iota,
+    concatenate,
+    moveaxis_to,
+    reshape,
+)
 from tensorlib._src.rules import def_batch, def_jvp, def_shape, def_vjp
-from tensorlib._src.transforms.batching import bdim_at_front, moveaxis_to
 from tensorlib.errors import DTypeError, ShapeError
 
 _GATHER_MODES = ("clip", "fill")

@@ -22,12 +22,12 @@ from tensorlib._src.ops.shape import (
     broadcast_in_dim,
     concatenate,
     def_linear,
+    moveaxis_to,
     reshape,
     slice_in_dim,
     transpose,
 )
 from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
-from tensorlib._src.transforms.batching import moveaxis_to
 from tensorlib.errors import DTypeError, ShapeError
 
 

@@ -9,7 +9,6 @@ from tensorlib._src import dtypes
 from tensorlib._src.core import WEAK_FIRST, WEAK_NEVER, AbstractArray, Array, Primitive, get_aval
 from tensorlib._src.ops.elementwise import full, select_n, sub, zeros_like
 from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
-from tensorlib._src.transforms.batching import bdim_at_front, loop_batch, moveaxis_to
 from tensorlib.errors import ShapeError
 
 
@@ -638,3 +637,75 @@ def squeeze(x, dimensions):
     return reshape(x, [n for d, n in enumerate(x.shape) if d not in dims])
 
 
+# --------------------------------------------------------------------------------------------
+# helpers for batching rules (each primitive's rule lives beside it; these move batch axes)
+
+
+def moveaxis_to(x, src, dst):
+    """``x`` with axis ``src`` moved to position ``dst``."""
+    if src == dst:
+        return x
+    perm = [d for d in range(get_aval(x).ndim) if d != src]
+    perm.insert(dst, src)
+    return transpose(x, perm)
+
+
+def bdim_at_front(x, bdim, size):
+    """``x`` with its batch axis at 0 (unbatched values are broadcast to ``size``)."""
+    if bdim is None:
+        aval = get_aval(x)
+        return broadcast_in_dim(x, (size,) + tuple(aval.shape), tuple(range(1, aval.ndim + 1)))
+    return moveaxis_to(x, bdim, 0)
+
+
+def index_along(x, axis, i):
+    """Element ``i`` of ``x`` along ``axis`` (that axis removed), from slice and reshape."""
+    shape = get_aval(x).shape
+    return reshape(slice_in_dim(x, i, i + 1, axis=axis),
+                   tuple(n for d, n in enumerate(shape) if d != axis))
+
+
+def stack_leading(xs):
+    """Arrays of one shape and dtype stacked along a new leading axis."""
+    return concatenate([reshape(x, (1,) + tuple(get_aval(x).shape)) for x in xs], 0)
+
+
+def loop_batch(prim):
+    """Fallback batching rule: run ``prim`` once per lane and stack the results (correct for
+    any primitive, and as slow as a Python loop: for data-dependent cases only)."""
+    stack = stack_leading
+
+    def rule(info, vals, bdims, **params):
+        lanes = []
+        for i in range(info.size):
+            args = [v if b is None else index_along(v, b, i) for v, b in zip(vals, bdims)]
+            lanes.append(prim.bind(*args, **params))
+        if prim.multiple_results:
+            return [stack([lane[k] for lane in lanes]) for k in range(len(lanes[0]))], \
+                [0] * len(lanes[0])
+        return stack(lanes), 0
+
+    return rule
+
+
+def elementwise_batch_rule(prim):
+    """The batching rule of an elementwise primitive (operands of one shape): line every
+    operand's batch axis up at the first batched operand's (unbatched ones are broadcast)."""
+
+    def rule(info, vals, bdims, **params):
+        bd = next(b for b in bdims if b is not None)
+        lined = []
+        for v, b in zip(vals, bdims):
+            if b is None:
+                aval = get_aval(v)
+                shape = list(aval.shape)
+                shape.insert(bd, info.size)
+                v = broadcast_in_dim(v, shape,
+                                     [d if d < bd else d + 1 for d in range(aval.ndim)])
+            elif b != bd:
+                v = moveaxis_to(v, b, bd)
+            lined.append(v)
+        return prim.bind(*lined, **params), bd
+
+    rule.__name__ = f"_{prim.name}_batch"
+    return rule

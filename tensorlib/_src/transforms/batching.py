@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 
 from tensorlib._src.core import Array, Trace, Tracer, _tls, get_aval, new_trace
-from tensorlib._src.rules import batch_rules, def_batch
+from tensorlib._src.ops.shape import bdim_at_front, moveaxis_to
+from tensorlib._src.rules import axis_primitives, batch_rules, def_batch
 from tensorlib._src.tree_util import tree_flatten, tree_structure, tree_unflatten
-
-# The ops modules import this one for its helpers, so it imports them inside functions only.
 from tensorlib.errors import MissingRuleError, ShapeError
 
 
@@ -66,7 +65,7 @@ class BatchTrace(Trace):
     def process_primitive(self, prim, tracers, params):
         vals = [t.val for t in tracers]
         bdims = [t.bdim for t in tracers]
-        if all(b is None for b in bdims) and prim not in _axis_primitives:
+        if all(b is None for b in bdims) and prim not in axis_primitives:
             return prim.bind(*vals, **params)
         rule = batch_rules.get(prim)
         if rule is None:
@@ -75,102 +74,6 @@ class BatchTrace(Trace):
         if prim.multiple_results:
             return [BatchTracer(self, o, b) for o, b in zip(out, out_bdim)]
         return BatchTracer(self, out, out_bdim)
-
-
-# primitives that must see the batch trace even when their inputs are unbatched
-_axis_primitives: set = set()
-
-
-def def_axis_primitive(prim):
-    """Declare that ``prim``'s batching rule runs even when no input is batched (collectives
-    over a named axis: ``axis_index`` of an unbatched value still depends on the lane)."""
-    if prim in _axis_primitives:
-        raise ValueError(f"primitive '{prim.name}' is already declared an axis primitive")
-    _axis_primitives.add(prim)
-    return prim
-
-
-# --------------------------------------------------------------------------------------------
-# helpers for batching rules (the rules live beside their primitives)
-
-
-def moveaxis_to(x, src, dst):
-    if src == dst:
-        return x
-    from tensorlib._src.ops.shape import transpose
-
-    perm = [d for d in range(get_aval(x).ndim) if d != src]
-    perm.insert(dst, src)
-    return transpose(x, perm)
-
-
-def bdim_at_front(x, bdim, size):
-    """``x`` with its batch axis at 0 (unbatched values are broadcast to ``size``)."""
-    if bdim is None:
-        from tensorlib._src.ops.shape import broadcast_in_dim
-
-        aval = get_aval(x)
-        return broadcast_in_dim(x, (size,) + tuple(aval.shape), tuple(range(1, aval.ndim + 1)))
-    return moveaxis_to(x, bdim, 0)
-
-
-def index_along(x, axis, i):
-    """Element ``i`` of ``x`` along ``axis`` (that axis removed), from slice and reshape."""
-    from tensorlib._src.ops.shape import reshape, slice_in_dim
-
-    shape = get_aval(x).shape
-    return reshape(slice_in_dim(x, i, i + 1, axis=axis),
-                   tuple(n for d, n in enumerate(shape) if d != axis))
-
-
-def _elementwise(prim, info, vals, bdims, params):
-    """Line every operand's batch axis up at the first batched operand's axis."""
-    from tensorlib._src.ops.shape import broadcast_in_dim
-
-    bd = next(b for b in bdims if b is not None)
-    lined = []
-    for v, b in zip(vals, bdims):
-        if b is None:
-            aval = get_aval(v)
-            shape = list(aval.shape)
-            shape.insert(bd, info.size)
-            v = broadcast_in_dim(v, shape, [d if d < bd else d + 1 for d in range(aval.ndim)])
-        elif b != bd:
-            v = moveaxis_to(v, b, bd)
-        lined.append(v)
-    return prim.bind(*lined, **params), bd
-
-
-def def_elementwise_batch(prim):
-    """Register the batching rule of an elementwise primitive (operands of one shape, or
-    scalars broadcast by the primitive's caller): the batch axes are lined up, then bound."""
-
-    def rule(info, vals, bdims, **params):
-        return _elementwise(prim, info, vals, bdims, params)
-
-    return def_batch(prim)(rule)
-
-
-def loop_batch(prim):
-    """Fallback rule: run ``prim`` once per lane and stack the results (correct for any
-    primitive, and as slow as a Python loop: for data-dependent cases only)."""
-
-    def stack(xs):
-        from tensorlib._src.ops.shape import concatenate, reshape
-
-        return concatenate([reshape(x, (1,) + tuple(get_aval(x).shape)) for x in xs], 0)
-
-    def rule(info, vals, bdims, **params):
-        lanes = []
-        for i in range(info.size):
-            args = [v if b is None else index_along(v, b, i) for v, b in zip(vals, bdims)]
-            lanes.append(prim.bind(*args, **params))
-        if prim.multiple_results:
-            return [stack([lane[k] for lane in lanes]) for k in range(len(lanes[0]))], \
-                [0] * len(lanes[0])
-        return stack(lanes), 0
-
-    return rule
 
 
 def def_inline_batch(prim, impl=None):

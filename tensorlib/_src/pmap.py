@@ -25,12 +25,8 @@ from tensorlib._src.collectives import _spmd
 from tensorlib._src.config import config
 from tensorlib._src.core import Array, Tracer, asarray, get_aval
 from tensorlib._src.ops import shape as sh
-from tensorlib._src.transforms.batching import (
-    _broadcast_prefix,
-    _canon_axis,
-    index_along,
-    vmap,
-)
+from tensorlib._src.ops.shape import index_along
+from tensorlib._src.transforms.batching import _broadcast_prefix, _canon_axis, vmap
 from tensorlib._src.transforms.jit import compile_graph
 from tensorlib._src.transforms.staging import trace_to_graph
 from tensorlib._src.tree_util import tree_flatten, tree_unflatten
@@ -235,7 +231,7 @@ def pmap(fun=None, axis_name=None, in_axes=0, out_axes=0, devices=None,
             elif oa == 0:
                 out_leaves.append(x)
             else:
-                from tensorlib._src.transforms.batching import moveaxis_to
+                from tensorlib._src.ops.shape import moveaxis_to
 
                 nd = get_aval(x).ndim
                 out_leaves.append(moveaxis_to(x, 0, _canon_axis(oa, nd, "out_axes")))
