@@ -174,7 +174,7 @@ def f_tl_units(jf):
             from tensorlib.backends import blocked
 
             names = "+".join(e.prim.name for e in obj.eqns if e.prim.name != "broadcast_in_dim")
-            how = ("blocked" if any(e.prim.name in blocked.TRANSCENDENTAL for e in obj.eqns)
+            how = ("blocked" if any(e.prim in blocked.TRANSCENDENTAL for e in obj.eqns)
                    else "numba")
             out.append(f"{how} group[{names}]")
         else:

@@ -1,6 +1,6 @@
 """Structured control flow as higher-order primitives that hold closed graphs."""
 
-from tensorlib._src.control import custom as custom  # noqa: F401  (registers staging rules)
+from tensorlib._src.control import custom as custom  # noqa: F401  (custom_jvp, custom_vjp)
 from tensorlib._src.control.cond import cond as cond
 from tensorlib._src.control.cond import cond_p as cond_p
 from tensorlib._src.control.cond import switch as switch
