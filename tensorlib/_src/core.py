@@ -240,15 +240,14 @@ def raise_leaked(tracer):
 
 
 def bind(prim: Primitive, args, params):
+    """The one entry point of every operation: hand ``prim`` to the innermost transformation
+    that owns one of ``args`` (or the dynamic one, while staging), or run it now.
+
+    ``args`` is a sequence and ``params`` a dict, taken as they are (no packing): callers on
+    hot paths pass a shared empty dict. ``Primitive.bind(*args, **params)`` calls this.
+    """
     if not _tls.stack:
         return eval_primitive(prim, args, params)
-    top = _find_top_trace(args)
-    if top is None:
-        return eval_primitive(prim, args, params)
-    return top.process(prim, args, params)
-
-
-def _find_top_trace(args):
     top = _tls.dynamic
     level = top.level if top is not None else 0
     for a in args:
@@ -258,15 +257,53 @@ def _find_top_trace(args):
                 raise_leaked(a)
             if t.level > level:
                 top, level = t, t.level
-    return top
+    if top is None:
+        return eval_primitive(prim, args, params)
+    return top.process(prim, args, params)
 
 
 def eval_primitive(prim, args, params):
-    """Run ``prim`` now on concrete arrays (the eager interpreter)."""
+    """Run ``prim`` now on concrete arrays (the eager interpreter).
+
+    The hot path: unwrap, one dict lookup keyed by the buffer types, call, wrap. Arities 1 and
+    2 are spelled out because building lists costs as much as the NumPy call on small arrays.
+    """
     if prim.impl is not None:
         return prim.impl(*args, **params)
     try:
-        return _eval_kernel(prim, args, params)
+        try:
+            n = len(args)
+            if n == 2:
+                x, y = args
+                bx, by = x._buf, y._buf
+                fn = prim._impl_cache.get((bx.__class__, by.__class__))
+                if fn is not None:
+                    out = fn(bx, by, **params)
+                    if prim.weak == WEAK_ALL_INPUTS and not prim.multiple_results:
+                        res = Array(out, x._weak and y._weak)
+                        return res if _fast[0] else _checks(prim, args, params, res)
+                    return _finish(prim, args, params, out)
+            elif n == 1:
+                bx = args[0]._buf
+                fn = prim._impl_cache.get((bx.__class__,))
+                if fn is not None:
+                    out = fn(bx, **params)
+                    if prim.weak == WEAK_ALL_INPUTS and not prim.multiple_results:
+                        res = Array(out, args[0]._weak)
+                        return res if _fast[0] else _checks(prim, args, params, res)
+                    return _finish(prim, args, params, out)
+            bufs = [a._buf for a in args]
+        except AttributeError:
+            args = [_as_array_arg(prim, a) for a in args]
+            bufs = [a._buf for a in args]
+        key = tuple([type(b) for b in bufs]) if bufs else (current_backend().buffer_type,)
+        fn = prim._impl_cache.get(key)
+        if fn is None:
+            from tensorlib._src.dispatch import resolve  # dispatch imports multipledispatch
+
+            fn = resolve(prim, key)
+        out = fn(*bufs, **params)
+        return _finish(prim, args, params, out)
     except TensorlibError:
         raise
     except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as e:
@@ -285,44 +322,6 @@ def _kernel_error(prim, args, params, e):
             return rule_error
     shapes = ", ".join(get_aval(a).str_short() for a in args)
     return ShapeError(f"{prim.name}: the kernel failed on {shapes} with {params}: {e}")
-
-
-def _eval_kernel(prim, args, params):
-    # The hot path: unwrap, one dict lookup keyed by the buffer types, call, wrap. Arities 1 and
-    # 2 are spelled out because building lists costs as much as the NumPy call on small arrays.
-    try:
-        n = len(args)
-        if n == 2:
-            x, y = args
-            bx, by = x._buf, y._buf
-            fn = prim._impl_cache.get((bx.__class__, by.__class__))
-            if fn is not None:
-                out = fn(bx, by, **params)
-                if prim.weak == WEAK_ALL_INPUTS and not prim.multiple_results:
-                    res = Array(out, x._weak and y._weak)
-                    return res if _fast[0] else _checks(prim, args, params, res)
-                return _finish(prim, args, params, out)
-        elif n == 1:
-            bx = args[0]._buf
-            fn = prim._impl_cache.get((bx.__class__,))
-            if fn is not None:
-                out = fn(bx, **params)
-                if prim.weak == WEAK_ALL_INPUTS and not prim.multiple_results:
-                    res = Array(out, args[0]._weak)
-                    return res if _fast[0] else _checks(prim, args, params, res)
-                return _finish(prim, args, params, out)
-        bufs = [a._buf for a in args]
-    except AttributeError:
-        args = [_as_array_arg(prim, a) for a in args]
-        bufs = [a._buf for a in args]
-    key = tuple([type(b) for b in bufs]) if bufs else (current_backend().buffer_type,)
-    fn = prim._impl_cache.get(key)
-    if fn is None:
-        from tensorlib._src.dispatch import resolve  # dispatch imports multipledispatch
-
-        fn = resolve(prim, key)
-    out = fn(*bufs, **params)
-    return _finish(prim, args, params, out)
 
 
 # _fast[0] is True when neither check_rules nor debug_nans is on (kept in sync by a listener).
