@@ -16,6 +16,7 @@ import os
 import numpy as np
 from tensorlib.backends.xp_kernels import MATMUL_2D
 
+from tensorlib._src.config import config
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
 from tensorlib._src.ops import reduce as rd
@@ -184,7 +185,9 @@ class _Tiered:
     def __init__(self, group, build):
         self._build = build
         self._run = _unfused(group)
-        self._warm = False
+        # tl.config.update("fusion_tier", "compiled") / TENSORLIB_FUSION_TIER=compiled: the
+        # loop from the first call (Numba compiles before it returns)
+        self._warm = config.fusion_tier == "compiled"
 
     def __call__(self, *bufs):
         if self._build is not None:
@@ -239,7 +242,10 @@ def compile_graph(graph):
     graph = split_scans(graph)
     units = _units(graph)
     slot, steps = plan(graph, units, _group_kernel, _kernel, specialize)
-    const_bufs = [c._buf for c in graph.consts]
+    # a graph staged under another backend (a control-flow body, a custom rule's graph) may
+    # hold that backend's constants: the program reads them as host arrays
+    const_bufs = [c._buf if isinstance(c._buf, np.ndarray) else np.asarray(c.to_numpy())
+                  for c in graph.consts]
     n_consts = len(const_bufs)
     out_slots = [slot[id(v)] for v in graph.outvars]
     out_weak = [v.aval.weak_type for v in graph.outvars]

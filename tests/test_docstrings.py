@@ -29,6 +29,7 @@ MODULES = [
     "tensorlib.tree",
     "tensorlib.debug",
     "tensorlib.distributed",
+    "tensorlib.cache",
     "tensorlib.example_libraries.stax",
     "tensorlib.example_libraries.optimizers",
 ]

@@ -103,3 +103,60 @@ def test_constants_are_staged_as_scalars():
     g = tl.make_graph(lambda x: x * 0.9 + 0.1)(tnp.ones(1000))
     consts = [c for c in g.consts]
     assert all(c.ndim == 0 for c in consts)  # no 1000-element constant arrays in the graph
+
+
+def test_kernels_are_keyed_by_structure_not_sizes(always_fuse):
+    """A fused group's loop is generated from its operations, dtypes, ranks and broadcasting
+    pattern, with the sizes read at run time: a new program made of known groups compiles
+    nothing."""
+    def f(x, b):
+        return (x * 3.0 + b) * x - 1.0
+
+    jf = tl.jit(f)
+    for _ in range(2):  # the second call builds the Numba kernel (tiered)
+        jf(tnp.ones((3, 4)), tnp.ones(4))
+    before = len(numba_fusion._loaded)
+    g = tl.jit(f)  # another program, other sizes, the same structure
+    for n in (5, 7):
+        x, b = np.arange(n * 6.0, dtype=np.float32).reshape(n, 6), np.arange(6.0, dtype=np.float32)
+        for _ in range(2):
+            got = g(tnp.asarray(x), tnp.asarray(b))
+        np.testing.assert_allclose(got, (x * 3 + b) * x - 1, rtol=1e-6)
+    assert len(numba_fusion._loaded) == before
+
+
+def _numba_entries():
+    from tensorlib._src.ops.family import FAMILY
+
+    return sorted((op for op in FAMILY.values() if op.numba is not None),
+                  key=lambda op: op.prim.name)
+
+
+@pytest.mark.parametrize("op", _numba_entries(), ids=lambda op: op.prim.name)
+def test_tiers_agree(always_fuse, op):
+    """The first call of a fused group runs it unfused, later calls run the Numba loop, and
+    ``fusion_tier="compiled"`` runs the loop from the first call: the three agree."""
+    from tensorlib._src.ops.family import KINDS
+
+    dt = next(d for d in (np.float32, np.int32, np.bool_) if KINDS[op.kind](np.dtype(d)))
+    rng = np.random.default_rng(0)
+    x = (rng.uniform(0.5, 2.0, (16, 8)) * (1 if dt == np.bool_ else 3)).astype(dt)
+    y = (rng.uniform(0.5, 2.0, (16, 8)) * 3).astype(dt)
+
+    def f(a, b):
+        args = (a, b)[:op.arity]
+        inner = op.prim.bind(*args)
+        # one more operation of the group on the result, where the dtype allows
+        return tnp.logical_not(inner) if inner.dtype == np.bool_ else inner + inner
+
+    jf = tl.jit(f)
+    first, second = np.asarray(jf(x, y)), np.asarray(jf(x, y))
+    tl.config.update("fusion_tier", "compiled")
+    try:
+        compiled = np.asarray(tl.jit(f)(x, y))
+    finally:
+        tl.config.update("fusion_tier", "tiered")
+    kinds = {u[0] for u in _units(jf)}
+    assert "group" in kinds, "the chain was not fused"
+    np.testing.assert_allclose(second, first, rtol=1e-6)
+    np.testing.assert_allclose(compiled, first, rtol=1e-6)

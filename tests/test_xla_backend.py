@@ -510,7 +510,7 @@ def test_eager_cache_and_disk_cache(tmp_path, monkeypatch):
     from tensorlib._src.backend import get_backend
 
     be = get_backend("xla")
-    monkeypatch.setenv("TENSORLIB_XLA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TENSORLIB_CACHE_DIR", str(tmp_path))
     with tl.backend("xla"):
         x = tnp.asarray(np.full((13, 11), 0.25, np.float32))  # a signature no other test uses
         before = dict(compiler.STATS)
@@ -518,7 +518,7 @@ def test_eager_cache_and_disk_cache(tmp_path, monkeypatch):
         assert compiler.STATS["compiles"] == before["compiles"] + 1
         tnp.arctan(x)  # cached in memory: no compile, no disk load
         assert compiler.STATS["compiles"] == before["compiles"] + 1
-        assert list(tmp_path.rglob("*.xlaexe"))
+        assert list((tmp_path / "xla").rglob("*.entry"))
         be._modules.clear()  # as a fresh process would: the executable comes from disk
         from tensorlib._src.ops import elementwise as ew
 

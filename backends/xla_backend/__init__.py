@@ -7,8 +7,9 @@ never imports ``jax`` (only ``jaxlib``), and every jaxlib call lives in ``runtim
   jaxlib's array type has no ``shape``/``dtype`` unless JAX is imported (JAX adds them), so
   the wrapper is what dispatch keys on.
 - Eager: every registered primitive gets one generic XLA kernel that compiles a
-  one-equation module per signature and caches it (``compiler.py``); what XLA cannot lower
-  runs on the host through the NumPy backend's kernel.
+  one-equation module per signature and caches it (``compiler.py``, a bounded cache); what
+  XLA cannot lower runs on the host through the NumPy backend's kernel. ``slice`` (``x[i]``)
+  passes its starts as a runtime operand (``eager_slice.py``): one executable for every ``i``.
 - ``compile(graph)`` (jit) lowers a whole graph to one executable.
 - Devices: the XLA CPU client's devices; ``TENSORLIB_NUM_CPU_DEVICES`` or XLA_FLAGS'
   ``--xla_force_host_platform_device_count`` sets how many. Dispatch is asynchronous:
@@ -17,12 +18,14 @@ never imports ``jax`` (only ``jaxlib``), and every jaxlib call lives in ``runtim
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 from tensorlib.backends.xla_backend import compiler
 from tensorlib.backends.xla_backend.buffers import _BF16, ShardedXlaBuffer, XlaBuffer, XlaDevice
 from tensorlib.backends.xla_backend.runtime import Distributed, Runtime, cache_fingerprint
 
-from tensorlib._src import core
+from tensorlib._src import core, disk_cache
 from tensorlib._src.dispatch import register_impl, resolve
 from tensorlib.errors import TensorlibError
 
@@ -45,7 +48,7 @@ class XlaBackend:
         self._local = [by_id[d.id] for d in self.runtime.local_devices]
         self.default_device = self._local[0]
         self.disk = compiler.DiskCache(cache_fingerprint())
-        self._modules = {}
+        self._modules = collections.OrderedDict()  # (text, cheap) -> Module, LRU
         self._full = {}
         self.shared_buffers = set()  # ids of cached buffers many arrays share: never donated
 
@@ -116,6 +119,8 @@ class XlaBackend:
         """(kDLCPU, 0) for host devices, (kDLCUDA, device id) for GPUs."""
         return (1, 0) if buf.device.platform == "cpu" else (2, buf.device.id)
 
+    full_cache_max = 1024
+
     def full(self, shape, value, dtype):
         shape = tuple(shape)
         dtype = np.dtype(dtype)
@@ -125,10 +130,11 @@ class XlaBackend:
         if n > 16:
             return self.from_numpy(np.full(shape, value, dtype))
         # Small constants (the scalars of ``x + 1.0``) are immutable device arrays: share them.
+        # A loop over new Python scalars refills the cache (~3 KB per CPU buffer): bounded.
         key = (shape, dtype, np.array(value, dtype).tobytes())
         buf = self._full.get(key)
         if buf is None:
-            if len(self._full) > 4096:
+            if len(self._full) >= self.full_cache_max:
                 self._full.clear()
                 self.shared_buffers.clear()
             buf = self._full[key] = self.from_numpy(np.full(shape, value, dtype))
@@ -140,11 +146,18 @@ class XlaBackend:
         return buf
 
     # ---- compilation -----------------------------------------------------------------------
+    modules_max = 4096  # compiled modules held in memory (the least recently asked dropped)
+
     def module(self, text, out_avals, cheap=False):
         key = (text, cheap)
-        m = self._modules.get(key)
+        mods = self._modules
+        m = mods.get(key)
         if m is None:
-            m = self._modules[key] = compiler.Module(self, text, out_avals, cheap)
+            m = mods[key] = compiler.Module(self, text, out_avals, cheap)
+            while len(mods) > self.modules_max:
+                mods.popitem(last=False)
+        else:
+            mods.move_to_end(key)
         return m
 
     def compile(self, graph, donate=()):
@@ -222,8 +235,11 @@ def _register_kernels():
     """One eager kernel per registered primitive, built from the registry: the XLA lowering
     when there is one, the NumPy kernel on the host otherwise (``compiler.make_kernel``).
     Elementwise entries get the one- and two-operand fast paths."""
+    from tensorlib.backends.xla_backend.eager_slice import make_slice_kernel
+
     from tensorlib._src.control.loops import while_grad_p
     from tensorlib._src.ops.family import FAMILY
+    from tensorlib._src.ops.shape import slice_p
 
     for prim in core.primitives().values():
         if prim.impl is not None or prim is while_grad_p:
@@ -232,6 +248,10 @@ def _register_kernels():
         op = FAMILY.get(prim)
         if op is not None:
             register_impl(prim, (XlaBuffer,) * op.arity, one if op.arity == 1 else two)
+        if prim is slice_p:  # the starts as a runtime argument: no compile per index
+            generic = make_slice_kernel(BACKEND, generic)
+            disk_cache.on_clear(generic.calls.clear)
+            disk_cache.on_clear(generic.starts.clear)
         register_impl(prim, ([XlaBuffer],), generic)
 
 
@@ -260,6 +280,7 @@ def load():
     from tensorlib._src import loader
 
     loader.load("numpy")
+    disk_cache.on_clear(BACKEND._modules.clear)
     _register_kernels()
     _register_while_grad()
     return BACKEND

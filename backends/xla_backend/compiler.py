@@ -4,9 +4,9 @@ Eager mode: every primitive applied to a new signature (operand shapes and dtype
 becomes a one-equation module, compiled once with XLA's cheap settings and cached in memory.
 Compiled modules are also written to a disk cache (``serialize_executable``, keyed by a hash
 of the module text, the jaxlib version and the CPU), so a fresh process -- a notebook kernel
-restart -- loads them in ~1-3 ms instead of compiling for tens of milliseconds. Set
-``TENSORLIB_XLA_CACHE_DIR`` to move the cache (default ``~/.cache/tensorlib/xla``) or
-``TENSORLIB_XLA_CACHE=0`` to turn it off.
+restart -- loads them in ~1-3 ms instead of compiling for tens of milliseconds. The cache
+is ``<cache root>/xla`` (``tensorlib._src.disk_cache``: ``TENSORLIB_CACHE_DIR``, else
+``$XDG_CACHE_HOME/tensorlib``, else ``~/.cache/tensorlib``; ``TENSORLIB_CACHE=0`` turns it off).
 
 Primitives without a lowering for a signature (the windowed arg-reductions, or a dtype XLA
 lacks) run on the host through the NumPy backend's kernel: documented fallback, correct but
@@ -20,15 +20,15 @@ executables and host equations run eagerly between them.
 
 from __future__ import annotations
 
+import collections
 import hashlib
-import os
-import tempfile
 import time
 
 import numpy as np
 from tensorlib.backends.xla_backend import lowering
 from tensorlib.backends.xla_backend.buffers import XlaBuffer
 
+from tensorlib._src import disk_cache
 from tensorlib._src.core import AbstractArray, Array
 from tensorlib._src.rules import shape_rules
 from tensorlib.errors import BackendMismatchError, ShapeError
@@ -41,47 +41,28 @@ STATS = {"compiles": 0, "compile_s": 0.0, "disk_loads": 0, "disk_load_s": 0.0,
 # disk cache
 
 
-def _cache_dir():
-    if os.environ.get("TENSORLIB_XLA_CACHE", "1").strip().lower() in ("0", "false", "off", "no"):
-        return None
-    d = os.environ.get("TENSORLIB_XLA_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "tensorlib", "xla")
-    return d
-
-
 class DiskCache:
+    """Serialized executables in ``<cache root>/xla`` (``tensorlib._src.disk_cache``: private
+    folder, atomic writes, entries checked against their key and content hash)."""
+
     def __init__(self, fingerprint):
         self.fingerprint = fingerprint
+        self._store = disk_cache.Store("xla")
 
-    def path(self, text, cheap):
-        d = _cache_dir()
-        if d is None:
-            return None
-        h = hashlib.sha256(f"{self.fingerprint}|{int(cheap)}|{text}".encode()).hexdigest()
-        return os.path.join(d, h[:2], h[2:40] + ".xlaexe")
+    def key(self, text, cheap):
+        return hashlib.sha256(f"{self.fingerprint}|{int(cheap)}|{text}".encode()).hexdigest()
 
-    @staticmethod
-    def load(path):
-        if path is None:
-            return None
-        try:
-            with open(path, "rb") as f:
-                return f.read()
-        except OSError:
-            return None
+    def usable(self):
+        return disk_cache.folder("xla") is not None
 
-    @staticmethod
-    def store(path, blob):
-        if path is None:
-            return
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(blob)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only or full cache directory only costs the next process a compile
+    def load(self, key):
+        return self._store.get(key)
+
+    def store(self, key, blob):
+        self._store.put(key, blob)
+
+    def forget(self, key):
+        self._store.forget(key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,11 +88,11 @@ class Module:
             return ent
         rt = self._backend.runtime
         exe = None
-        path = None
+        key = None
         blob = self._blob
         if blob is None:
-            path = self._backend.disk.path(self.text, self.cheap)
-            blob = DiskCache.load(path)
+            key = self._backend.disk.key(self.text, self.cheap)
+            blob = self._backend.disk.load(key)
         if blob is not None:
             t0 = time.perf_counter()
             try:
@@ -119,15 +100,17 @@ class Module:
                 STATS["disk_loads"] += 1
                 STATS["disk_load_s"] += time.perf_counter() - t0
                 self._blob = blob
-            except Exception:  # a stale or corrupt entry: compile again
+            except Exception:  # written by another jaxlib build, say: compile again
                 exe = None
+                if key is not None:
+                    self._backend.disk.forget(key)
         if exe is None:
-            exe = self._compile(device, path)
+            exe = self._compile(device, key)
         ent = rt.runner(exe, self.out_avals, device.xla)
         self._loaded[device.id] = ent
         return ent
 
-    def _compile(self, device, path):
+    def _compile(self, device, key):
         rt = self._backend.runtime
         t0 = time.perf_counter()
         try:
@@ -137,15 +120,14 @@ class Module:
                                f"{type(e).__name__}: {e}") from e
         STATS["compiles"] += 1
         STATS["compile_s"] += time.perf_counter() - t0
-        if path is None:
-            path = self._backend.disk.path(self.text, self.cheap)
-        if path is not None or len(self._backend.devices()) > 1:
+        disk = self._backend.disk
+        if disk.usable() or len(self._backend.devices()) > 1:  # the blob loads other devices
             try:
                 self._blob = rt.serialize(exe)
             except Exception:
                 self._blob = None
             if self._blob is not None:
-                DiskCache.store(path, self._blob)
+                disk.store(key or disk.key(self.text, self.cheap), self._blob)
         return exe
 
 
@@ -279,6 +261,25 @@ class _EqnGraphCall:
         return self.call.run_bufs(list(bufs))
 
 
+# The eager signatures held in memory, over all primitives: oldest first. Past the bound the
+# oldest is dropped (insertion order, so a hit costs nothing); a hot signature dropped is rebuilt
+# from the backend's LRU module cache, or the disk cache, without compiling.
+EAGER_CACHE_SIZE = 4096
+_eager_order = collections.deque()
+
+
+def remember(calls, key, call):
+    """``calls[key] = call`` within the global bound on eager signatures; returns ``call``."""
+    calls[key] = call
+    order = _eager_order
+    order.append((calls, key, call))
+    while len(order) > EAGER_CACHE_SIZE:
+        c, k, old = order.popleft()
+        if c.get(k) is old:
+            del c[k]
+    return call
+
+
 def make_kernel(backend, prim, host):
     """The eager kernel of ``prim`` for XLA buffers: one executable per signature.
 
@@ -314,7 +315,7 @@ def make_kernel(backend, prim, host):
             # An equation with sub-graphs is keyed by graph objects, new at every eager call
             # of a loop: caching it would hold every one. Its module text is cached instead.
             if not isinstance(call, _EqnGraphCall):
-                calls[key] = call
+                remember(calls, key, call)
         outs = call(bufs)
         return outs if multiple else outs[0]
 
@@ -322,7 +323,7 @@ def make_kernel(backend, prim, host):
         key = (x.shape, x.dtype, _params_key(params) if params else ())
         call = calls.get(key)
         if call is None:
-            call = calls[key] = build([x], params)
+            call = remember(calls, key, build([x], params))
         outs = call([x])
         return outs if multiple else outs[0]
 
@@ -330,13 +331,14 @@ def make_kernel(backend, prim, host):
         key = (x.shape, x.dtype, y.shape, y.dtype)
         call = calls.get(key)
         if call is None:
-            call = calls[key] = build([x, y], {})
+            call = remember(calls, key, build([x, y], {}))
         outs = call([x, y])
         return outs if multiple else outs[0]
 
     for k in (kernel, kernel1, kernel2):
         k.__name__ = f"_xla_{prim.name}"
         k.calls = calls
+    disk_cache.on_clear(calls.clear)
     return kernel, kernel1, kernel2
 
 

@@ -43,7 +43,9 @@ def _scoped(name):
 class Config:
     """Settings, read from ``TENSORLIB_*`` environment variables at import."""
 
-    _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules")
+    _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules",
+              "fusion_tier")
+    _choices = {"fusion_tier": ("tiered", "compiled")}
 
     enable_x64 = _scoped("enable_x64")
     disable_jit = _scoped("disable_jit")
@@ -59,9 +61,15 @@ class Config:
         # result. Off by default (it costs a microsecond per op); the test suite turns it on.
         self.check_rules = _env_flag("TENSORLIB_CHECK_RULES")
         self.backend = os.environ.get("TENSORLIB_BACKEND", "numpy").strip().lower() or "numpy"
+        # NumPy backend: a fused group's first call runs unfused and Numba compiles it on the
+        # second ("tiered"), or Numba compiles before the first call returns ("compiled":
+        # steady-state timings from the first call, e.g. in benchmarks).
+        self.fusion_tier = (os.environ.get("TENSORLIB_FUSION_TIER", "tiered").strip().lower()
+                            or "tiered")
 
     def update(self, name: str, value) -> None:
-        """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``.
+        """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``,
+        ``"fusion_tier"`` (``"tiered"`` or ``"compiled"``).
 
         Examples
         --------
@@ -75,6 +83,11 @@ class Config:
             )
         if name == "backend":
             value = str(value).lower()
+        elif name in self._choices:
+            value = str(value).lower()
+            if value not in self._choices[name]:
+                raise ConfigError(f"config.update: {name} must be one of "
+                                  f"{', '.join(map(repr, self._choices[name]))}, got {value!r}")
         else:
             value = bool(value)
         prev = self._global[name] if name in self._global else getattr(self, name)

@@ -17,7 +17,7 @@ backend, tensorlib on the XLA backend -- two modes:
 Two numbers per case:
 
 - **first call** (trace + compile + run) in a fresh Python process with empty caches:
-  tensorlib with ``TENSORLIB_CACHE_DIR`` (Numba kernels) and ``TENSORLIB_XLA_CACHE_DIR`` (XLA
+  tensorlib with ``TENSORLIB_CACHE_DIR`` (Numba kernels and XLA
   executables) set to a new temporary directory and ``TENSORLIB_BACKEND`` set to the backend;
   JAX with ``JAX_COMPILATION_CACHE_DIR`` removed from the environment and
   ``jax_enable_compilation_cache`` off. Importing the libraries and building the data are not
@@ -178,8 +178,7 @@ def run_child(lib, mode, T, timeout):
     """``{"first_s", "wall_s", "grads"}`` of a fresh process, ``"timeout"``, or ``"error: .."``."""
     with tempfile.TemporaryDirectory(prefix="tl-scan-cold-") as d:
         env = dict(os.environ)
-        env["TENSORLIB_CACHE_DIR"] = os.path.join(d, "numba")
-        env["TENSORLIB_XLA_CACHE_DIR"] = os.path.join(d, "xla")
+        env["TENSORLIB_CACHE_DIR"] = d
         env.pop("JAX_COMPILATION_CACHE_DIR", None)  # no persistent cache: JAX really compiles
         env["JAX_ENABLE_COMPILATION_CACHE"] = "false"
         if lib != "jax":

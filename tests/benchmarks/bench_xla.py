@@ -15,7 +15,7 @@ call waits for its results (``block_until_ready``: XLA dispatch is asynchronous)
    training loop does), and the hand-written NumPy step. The implied gradients
    ``(p - p_new) / 0.1`` of every case are checked against ``bench_mlp_grad.numpy_step``.
 3. The first call (trace + lower + compile + run) of that jitted step in a fresh process:
-   tensorlib with an empty XLA executable cache (``TENSORLIB_XLA_CACHE_DIR`` set to a new
+   tensorlib with an empty XLA executable cache (``TENSORLIB_CACHE_DIR`` set to a new
    temporary directory) and with the warm default cache, and JAX without a persistent
    compilation cache. Importing the libraries and building the data are not counted.
    ``tensorlib.backends.xla_backend.compiler.STATS`` says how much of tensorlib's first call
@@ -309,8 +309,8 @@ def part_3(quick):
     samples = {k: [] for k in names}
     for _ in range(n_proc):
         with tempfile.TemporaryDirectory(prefix="tl-xla-cold-") as d:
-            samples["cold"].append(run_child("tl", {"TENSORLIB_XLA_CACHE_DIR": d}))
-        # the default cache (or this run's TENSORLIB_XLA_CACHE_DIR) holds the step since
+            samples["cold"].append(run_child("tl", {"TENSORLIB_CACHE_DIR": d}))
+        # the default cache (or this run's TENSORLIB_CACHE_DIR) holds the step since
         # part 2 compiled the same graph in this process
         samples["warm"].append(run_child("tl", {}))
         samples["jax"].append(run_child("jax", {}))

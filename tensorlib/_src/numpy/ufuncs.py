@@ -18,6 +18,7 @@ from tensorlib._src.numpy.promotion import (
 )
 from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops.elementwise import convert_element_type, full_like, select_n
+from tensorlib._src.ops.shape import broadcast_in_dim
 from tensorlib.errors import DTypeError
 
 
@@ -44,10 +45,10 @@ def _binary_fast(prim, name, inexact=False, doc=None):
                         and not (inexact and x.dtype.kind in "iub")):
                     return prim.bind(x, y)
             elif ty in _FAST_SCALARS and _keeps_dtype(x.dtype, y, inexact):
-                return prim.bind(x, ew.full(x.shape, y, x.dtype, x._weak))
+                return prim.bind(x, _scalar_like(x, y))
         elif isinstance(y, Tracer) and tx in _FAST_SCALARS and _keeps_dtype(y.dtype, x,
                                                                             inexact):
-            return prim.bind(ew.full(y.shape, x, y.dtype, y._weak), y)
+            return prim.bind(_scalar_like(y, x), y)
         x, y = promote(name, x, y)
         return prim.bind(x, y)
 
@@ -70,6 +71,15 @@ def _keeps_dtype(dt, v, inexact):
     if inexact or k not in "iu" or type(v) is not int:
         return False
     return dt == dtypes.int32 and -2147483648 <= v <= 2147483647
+
+
+def _scalar_like(t, v):
+    """The Python scalar ``v`` as an operand beside the traced value ``t``. Staged (abstract)
+    values get a 0-d constant broadcast in the graph, not a constant of their whole shape: a
+    compiler folds the broadcast, and no full-size constant is built, copied or hashed."""
+    if t.shape and t.concrete_value() is None:
+        return broadcast_in_dim(ew.full((), v, t.dtype, t._weak), t.shape, ())
+    return ew.full(t.shape, v, t.dtype, t._weak)
 
 
 def _backend_full(like, v):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 
-from tensorlib._src import core
+from tensorlib._src import core, disk_cache
 from tensorlib._src.buffers import DeletedBuffer
 from tensorlib._src.config import config
 from tensorlib._src.core import Array, Primitive, Tracer, asarray, get_aval
@@ -140,6 +141,16 @@ def _as_arg(x):
                         "its class a pytree (tensorlib.tree_util.register_pytree_node)") from e
 
 
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every JitFunction, for clear_caches
+
+
+@disk_cache.on_clear
+def _clear_jit_caches():
+    for jf in list(_LIVE):
+        jf._cache.clear()
+        jf._fast.clear()
+
+
 class JitFunction:
     """The result of ``tl.jit(f)``: call it, or inspect it with ``lower``/``trace``."""
 
@@ -161,6 +172,7 @@ class JitFunction:
                              "static argument has no buffer to donate")
         self._cache: dict = {}
         self._fast: dict = {}
+        _LIVE.add(self)
         self._fast_ok = not self.static_argnums and not self.static_argnames
         self.trace_count = 0
         try:
