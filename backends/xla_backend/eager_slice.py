@@ -20,6 +20,7 @@ from tensorlib.backends.xla_backend import compiler, lowering
 from tensorlib.backends.xla_backend.buffers import XlaBuffer
 from tensorlib.backends.xla_backend.mlir import i64_array, supported_dtype
 
+from tensorlib._src import disk_cache
 from tensorlib._src.core import AbstractArray
 
 _STARTS_MAX = 512  # cached starts vectors (~3 KB of host memory each on CPU)
@@ -91,5 +92,7 @@ def make_slice_kernel(backend, generic):
 
     kernel.__name__ = "_xla_slice"
     kernel.calls = calls
+    disk_cache.on_clear(calls.clear)
+    disk_cache.on_clear(starts_bufs.clear)
     kernel.starts = starts_bufs
     return kernel
