@@ -178,24 +178,55 @@ class _Tiered:
     generated Numba loop from its second on: a jitted function called once (a notebook cell,
     a script's first step) does not wait for Numba to compile (~0.3 s per loop, and Numba's
     own import on the first), and one called again gets the fused loop. The loop is the same
-    arithmetic in the same order, so the results agree."""
+    arithmetic in the same order, so the results agree.
 
-    __slots__ = ("_build", "_run", "_warm")
+    ``fusion_tier`` (``tl.config`` / ``TENSORLIB_FUSION_TIER``) chooses: ``"tiered"`` (the
+    above), ``"compiled"`` (the loop from the first call: Numba compiles before it returns)
+    or ``"background"`` (a background thread compiles the loop from the first call on; calls
+    run unfused until it is ready, so no call waits for Numba)."""
+
+    __slots__ = ("_build", "_run", "_warm", "_background", "_pending")
 
     def __init__(self, group, build):
         self._build = build
         self._run = _unfused(group)
-        # tl.config.update("fusion_tier", "compiled") / TENSORLIB_FUSION_TIER=compiled: the
-        # loop from the first call (Numba compiles before it returns)
-        self._warm = config.fusion_tier == "compiled"
+        tier = config.fusion_tier
+        self._warm = tier == "compiled"
+        self._background = tier == "background"
+        self._pending = None
 
     def __call__(self, *bufs):
         if self._build is not None:
-            if not self._warm:
+            if self._background:
+                self._poll()
+            elif not self._warm:
                 self._warm = True
             else:
                 self._run, self._build = self._build(), None
         return self._run(*bufs)
+
+    def _poll(self):
+        p = self._pending
+        if p is None:
+            self._pending = _compiler_thread().submit(self._build)
+        elif p.done():
+            self._build = None
+            try:
+                self._run = p.result()
+            except Exception:  # noqa: BLE001 - the unfused tier stays, and it is correct
+                pass
+
+
+_pool = []
+
+
+def _compiler_thread():
+    """One background thread that compiles fused loops (``fusion_tier="background"``)."""
+    if not _pool:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tensorlib-numba"))
+    return _pool[0]
 
 
 def _unfused(group):
@@ -267,6 +298,7 @@ def compile_graph(graph):
         return lambda rest: prog(*head, *rest)
 
     run.units = units
+    run.kernels = [step[1] for step in steps]  # what each step calls (inspection, tests)
     run.source = prog.source
     run.bufs = run_bufs
     run_bufs.stepper = stepper

@@ -45,7 +45,7 @@ class Config:
 
     _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules",
               "fusion_tier")
-    _choices = {"fusion_tier": ("tiered", "compiled")}
+    _choices = {"fusion_tier": ("tiered", "compiled", "background")}
 
     enable_x64 = _scoped("enable_x64")
     disable_jit = _scoped("disable_jit")
@@ -63,13 +63,21 @@ class Config:
         self.backend = os.environ.get("TENSORLIB_BACKEND", "numpy").strip().lower() or "numpy"
         # NumPy backend: a fused group's first call runs unfused and Numba compiles it on the
         # second ("tiered"), or Numba compiles before the first call returns ("compiled":
-        # steady-state timings from the first call, e.g. in benchmarks).
-        self.fusion_tier = (os.environ.get("TENSORLIB_FUSION_TIER", "tiered").strip().lower()
-                            or "tiered")
+        # steady-state timings from the first call, e.g. in benchmarks), or a background
+        # thread compiles it while calls run unfused ("background").
+        tier = os.environ.get("TENSORLIB_FUSION_TIER", "tiered").strip().lower() or "tiered"
+        if tier not in self._choices["fusion_tier"]:
+            import warnings
+
+            warnings.warn(f"TENSORLIB_FUSION_TIER={tier!r} is not one of "
+                          f"{', '.join(self._choices['fusion_tier'])}; using 'tiered'",
+                          stacklevel=2)
+            tier = "tiered"
+        self.fusion_tier = tier
 
     def update(self, name: str, value) -> None:
         """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``,
-        ``"fusion_tier"`` (``"tiered"`` or ``"compiled"``).
+        ``"fusion_tier"`` (``"tiered"``, ``"compiled"`` or ``"background"``).
 
         Examples
         --------
