@@ -11,12 +11,10 @@ last use, so peak memory follows the live set rather than the whole graph.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 from tensorlib.backends.xp_kernels import MATMUL_2D
 
-from tensorlib._src.config import config
+from tensorlib._src.config import ENVIRONMENT, config
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
 from tensorlib._src.ops import reduce as rd
@@ -30,12 +28,11 @@ def _kernel(prim, n_in):
 
 
 def fusion_settings():
-    mode = os.environ.get("TENSORLIB_FUSION", "auto").strip().lower()
+    mode = ENVIRONMENT["TENSORLIB_FUSION"]("TENSORLIB_FUSION")
     if mode == "never":
         return None
-    min_size = 1 if mode == "always" else int(os.environ.get("TENSORLIB_FUSION_MIN_SIZE",
-                                                             "4096"))
-    return min_size
+    return 1 if mode == "always" else ENVIRONMENT["TENSORLIB_FUSION_MIN_SIZE"](
+        "TENSORLIB_FUSION_MIN_SIZE")
 
 
 def _units(graph):
@@ -165,7 +162,8 @@ def _group_kernel(group):
     transcendental = any(e.prim in blocked.TRANSCENDENTAL for e in group.eqns)
     if not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
         size = int(np.prod(group.shape, dtype=np.int64))
-        parallel_min = int(os.environ.get("TENSORLIB_FUSION_PARALLEL_MIN", str(1 << 22)))
+        parallel_min = ENVIRONMENT["TENSORLIB_FUSION_PARALLEL_MIN"](
+            "TENSORLIB_FUSION_PARALLEL_MIN")
         return _Tiered(group, lambda: numba_fusion.build_kernel(
             group.eqns, group.inputs, group.outputs, parallel=size >= parallel_min))
     if all(blocked.can_block(e) for e in group.eqns):

@@ -32,25 +32,47 @@ from tensorlib.example_libraries import optimizers, stax
 NUM_CLASSES = 10
 
 
+def _bounded(kind, lo, hi=None, *, open_hi=False):
+    """An argparse type: ``kind`` within ``[lo, hi]`` (``[lo, hi)`` with ``open_hi``), so a
+    nonsense flag stops with argparse's usage message instead of training nothing."""
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if v < lo or (hi is not None and (v >= hi if open_hi else v > hi)):
+            rng = f"at least {lo}" if hi is None else f"from {lo} to {hi}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: it must be {rng}")
+        return v
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Train a 64-128-128-10 MLP on scikit-learn's digits with tensorlib.",
         epilog="The backend is chosen with the TENSORLIB_BACKEND environment variable "
                "(numpy by default).")
-    p.add_argument("--epochs", type=int, default=15, help="passes over the training set "
+    p.add_argument("--epochs", type=_bounded(int, 1), default=15,
+                   help="passes over the training set "
                    "(default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=64, help="minibatch size "
+    p.add_argument("--batch-size", type=_bounded(int, 1), default=64,
+                   help="minibatch size "
                    "(default: %(default)s)")
-    p.add_argument("--lr", type=float, default=3e-3, help="Adam step size "
+    p.add_argument("--lr", type=_bounded(float, 0.0), default=3e-3, help="Adam step size "
                    "(default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="PRNG seed for the initial weights, "
                    "the shuffling and the train/test split (default: %(default)s)")
-    p.add_argument("--test-fraction", type=float, default=0.2, help="share of the data held "
+    p.add_argument("--test-fraction", type=_bounded(float, 0.05, 0.95), default=0.2,
+                   help="share of the data held "
                    "out for testing (default: %(default)s)")
     p.add_argument("--no-jit", action="store_true",
                    help="run the training step eagerly, one operation at a time, instead of "
                         "compiling it with tl.jit (same results, slower; handy with pdb)")
-    p.add_argument("--blas-threads", type=int, default=1, help="threads NumPy's BLAS may use "
+    p.add_argument("--blas-threads", type=_bounded(int, 0), default=1,
+                   help="threads NumPy's BLAS may use "
                    "(default: %(default)s; these matrices are small, and on a busy machine a "
                    "threaded BLAS spends more time synchronizing than multiplying; 0 leaves "
                    "BLAS's own setting)")

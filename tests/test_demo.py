@@ -80,3 +80,19 @@ def test_demo_on_the_users_eager_path(check_rules_off, capsys):
     for flags in ([], ["--no-jit"]):
         metrics = demo.main(["--epochs", "2", "--no-progress", *flags])
         assert metrics["test_accuracy"] > 0.85, metrics
+
+
+@pytest.mark.parametrize("flag,value,message", [
+    ("--epochs", "-3", "argument --epochs: -3 is out of range: it must be at least 1"),
+    ("--batch-size", "0", "argument --batch-size: 0 is out of range: it must be at least 1"),
+    ("--batch-size", "-5", "argument --batch-size: -5 is out of range: it must be at least 1"),
+    ("--test-fraction", "1.5",
+     "argument --test-fraction: 1.5 is out of range: it must be from 0.05 to 0.95"),
+    ("--lr", "abc", "argument --lr: 'abc' is not a number"),
+])
+def test_nonsense_flags_stop_with_a_usage_error(capsys, flag, value, message):
+    demo = _load_demo()
+    with pytest.raises(SystemExit) as e:
+        demo.parse_args([flag, value])
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err

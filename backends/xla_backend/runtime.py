@@ -33,6 +33,8 @@ import threading
 
 import numpy as np
 
+from tensorlib._src.config import ENVIRONMENT
+
 # XLA prints INFO lines for every client unless told otherwise before it loads (jax sets the
 # same default).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -150,8 +152,7 @@ def num_cpu_devices() -> int:
                   os.environ.get("XLA_FLAGS", ""))
     if m:
         return max(int(m.group(1)), 1)
-    n = os.environ.get("TENSORLIB_NUM_CPU_DEVICES", "").strip()
-    return max(int(n), 1) if n else 1
+    return max(ENVIRONMENT["TENSORLIB_NUM_CPU_DEVICES"]("TENSORLIB_NUM_CPU_DEVICES"), 1)
 
 
 # ---- multi-process: XLA's distributed runtime and Gloo collectives ----------------------------

@@ -16,9 +16,88 @@ import os
 
 from tensorlib.errors import ConfigError
 
+# --------------------------------------------------------------------------------------------
+# Environment variables: every TENSORLIB_* variable is parsed here, strictly. A value that is
+# not valid raises ConfigError naming the variable, the value and what it accepts: at import
+# for all of them (``check_environment``), and again wherever a variable is read later.
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _raw(name):
+    v = os.environ.get(name)
+    return None if v is None else v.strip()
+
+
+def _bad(name, raw, accepted):
+    return ConfigError(f"environment variable {name}={raw!r} is not valid; it accepts "
+                       f"{accepted}. Unset it or set an accepted value.")
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case); unset or empty: ``default``."""
+    raw = _raw(name)
+    if raw is None or raw == "":
+        return default
+    v = raw.lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise _bad(name, raw, "1, true, yes, on, 0, false, no or off")
+
+
+def env_choice(name: str, choices, default: str) -> str:
+    raw = _raw(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in choices:
+        return raw.lower()
+    raise _bad(name, raw, ", ".join(choices))
+
+
+def env_number(name: str, default, *, lo=None, hi=None, kind=int):
+    """An int (or float) in ``[lo, hi]``; unset or empty: ``default``."""
+    raw = _raw(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        v = kind(raw)
+    except ValueError:
+        v = None
+    if v is None or (lo is not None and v < lo) or (hi is not None and v > hi):
+        what = "an integer" if kind is int else "a number"
+        bounds = (f" from {lo}" if lo is not None else "") + (f" to {hi}"
+                                                              if hi is not None else "")
+        raise _bad(name, raw, what + bounds)
+    return v
+
+
+# The variables and how they are read (the backends and caches read theirs when they need
+# them, with these same functions).
+ENVIRONMENT = {
+    "TENSORLIB_BACKEND": lambda n: _raw(n),  # checked when the backend loads (names it)
+    "TENSORLIB_ENABLE_X64": env_flag,
+    "TENSORLIB_DISABLE_JIT": env_flag,
+    "TENSORLIB_DEBUG_NANS": env_flag,
+    "TENSORLIB_CHECK_RULES": env_flag,
+    "TENSORLIB_FUSION": lambda n: env_choice(n, ("auto", "always", "never"), "auto"),
+    "TENSORLIB_FUSION_TIER": lambda n: env_choice(n, ("tiered", "compiled", "background"),
+                                                  "tiered"),
+    "TENSORLIB_FUSION_MIN_SIZE": lambda n: env_number(n, 4096, lo=1),
+    "TENSORLIB_FUSION_PARALLEL_MIN": lambda n: env_number(n, 1 << 22, lo=1),
+    "TENSORLIB_NUM_CPU_DEVICES": lambda n: env_number(n, 0, lo=0, hi=MAX_CPU_DEVICES),
+    "TENSORLIB_CACHE": lambda n: env_flag(n, True),
+    "TENSORLIB_CACHE_MAX_MB": lambda n: env_number(n, 512.0, lo=0.0, kind=float),
+}
+MAX_CPU_DEVICES = 1024  # virtual CPU devices: beyond this, threads and memory run away
+
+
+def check_environment():
+    """Parse every TENSORLIB_* variable that is set; the first invalid one raises."""
+    for name, parse in ENVIRONMENT.items():
+        parse(name)
 
 
 # the settings a ``with`` block may override for its thread/task; None: no override
@@ -54,26 +133,19 @@ class Config:
     def __init__(self):
         self._global = {}
         self._listeners = []
-        self.enable_x64 = _env_flag("TENSORLIB_ENABLE_X64")
-        self.disable_jit = _env_flag("TENSORLIB_DISABLE_JIT")
-        self.debug_nans = _env_flag("TENSORLIB_DEBUG_NANS")
+        check_environment()
+        self.enable_x64 = env_flag("TENSORLIB_ENABLE_X64")
+        self.disable_jit = env_flag("TENSORLIB_DISABLE_JIT")
+        self.debug_nans = env_flag("TENSORLIB_DEBUG_NANS")
         # Run every primitive's shape rule in eager mode too and compare it with the kernel's
         # result. Off by default (it costs a microsecond per op); the test suite turns it on.
-        self.check_rules = _env_flag("TENSORLIB_CHECK_RULES")
+        self.check_rules = env_flag("TENSORLIB_CHECK_RULES")
         self.backend = os.environ.get("TENSORLIB_BACKEND", "numpy").strip().lower() or "numpy"
         # NumPy backend: a fused group's first call runs unfused and Numba compiles it on the
         # second ("tiered"), or Numba compiles before the first call returns ("compiled":
         # steady-state timings from the first call, e.g. in benchmarks), or a background
         # thread compiles it while calls run unfused ("background").
-        tier = os.environ.get("TENSORLIB_FUSION_TIER", "tiered").strip().lower() or "tiered"
-        if tier not in self._choices["fusion_tier"]:
-            import warnings
-
-            warnings.warn(f"TENSORLIB_FUSION_TIER={tier!r} is not one of "
-                          f"{', '.join(self._choices['fusion_tier'])}; using 'tiered'",
-                          stacklevel=2)
-            tier = "tiered"
-        self.fusion_tier = tier
+        self.fusion_tier = ENVIRONMENT["TENSORLIB_FUSION_TIER"]("TENSORLIB_FUSION_TIER")
 
     def update(self, name: str, value) -> None:
         """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``,

@@ -33,6 +33,8 @@ import tempfile
 import threading
 import warnings
 
+from tensorlib._src.config import env_flag, env_number
+
 MAGIC = b"TLCACHE1"
 _SUFFIX = ".entry"
 _lock = threading.Lock()
@@ -81,8 +83,7 @@ def clear_caches():
 
 
 def enabled() -> bool:
-    return os.environ.get("TENSORLIB_CACHE", "1").strip().lower() not in ("0", "false", "off",
-                                                                           "no")
+    return env_flag("TENSORLIB_CACHE", True)
 
 
 def root() -> str:
@@ -96,11 +97,7 @@ def root() -> str:
 
 
 def max_bytes() -> int:
-    try:
-        mb = float(os.environ.get("TENSORLIB_CACHE_MAX_MB", "512"))
-    except ValueError:
-        mb = 512.0
-    return int(mb * 1024 * 1024)
+    return int(env_number("TENSORLIB_CACHE_MAX_MB", 512.0, lo=0.0, kind=float) * 1024 * 1024)
 
 
 def _unsafe(path: str) -> str | None:
