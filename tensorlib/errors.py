@@ -45,7 +45,25 @@ class NonDifferentiableError(TensorlibError, TypeError):
 
 
 class ConcretizationError(TensorlibError, TypeError):
-    """A staged (abstract) value was used where a concrete Python value is needed."""
+    """A traced value was used where a concrete Python value is needed."""
+
+
+class ConcretizationTypeError(ConcretizationError):
+    """JAX's name: a traced value was turned into a Python number (``float(x)``,
+    ``x.tolist()``) or used where a concrete value is needed (a staged or batched value)."""
+
+
+class TracerArrayConversionError(ConcretizationError):
+    """A traced value was converted to a NumPy array (``np.sin(x)``, ``np.asarray(x)``):
+    the result would leave the transformation (its derivative, its batch axis, its graph)."""
+
+
+class TracerBoolConversionError(ConcretizationTypeError):
+    """A staged or batched value was used as a Python bool (``if x > 0:``)."""
+
+
+class TracerIntegerConversionError(ConcretizationTypeError):
+    """A staged or batched value was used as a Python int or an index."""
 
 
 class LeakedTracerError(TensorlibError, RuntimeError):

@@ -25,17 +25,34 @@ from tensorlib._src.numpy import (
 )
 from tensorlib._src.numpy.promotion import asarray
 from tensorlib._src.ops.elementwise import convert_element_type
+from tensorlib.errors import (
+    ConcretizationTypeError,
+    TracerArrayConversionError,
+    TracerBoolConversionError,
+    TracerIntegerConversionError,
+)
 
 
-def _concrete(self, what):
+def _concrete(self, what, cls=None):
     if type(self) is Array:
         return self
     v = self.concrete_value()
     if v is None:
         from tensorlib._src.errors_util import concretization_error
 
-        raise concretization_error(self, what)
-    return _concrete(v, what) if type(v) is not Array else v
+        raise concretization_error(self, what, *([cls] if cls is not None else []))
+    return _concrete(v, what, cls) if type(v) is not Array else v
+
+
+def _refuse_traced(self, what, cls):
+    """Conversions that would drop what a transformation carries (JAX refuses them under
+    grad too): a NumPy array, a Python float or complex, a list."""
+    if isinstance(self, Tracer):
+        from tensorlib._src.errors_util import concretization_error, leaving_error
+
+        if self.concrete_value() is None:  # staged or batched: say where, and what instead
+            raise concretization_error(self, what, cls)
+        raise leaving_error(self, what, cls)
 
 
 def _to_numpy(self):
@@ -43,6 +60,7 @@ def _to_numpy(self):
 
 
 def __array__(self, dtype=None, copy=None):
+    _refuse_traced(self, "The numpy.ndarray conversion __array__()", TracerArrayConversionError)
     # NumPy 2 passes copy=True for np.array(x) and trusts us to honour it: the host value
     # may be a read-only view of device memory (XLA) or of another array's buffer.
     a = np.asarray(_to_numpy(self))
@@ -80,10 +98,12 @@ def __bool__(self):
     if self.size != 1:
         raise ValueError(f"The truth value of an array with {self.size} elements is "
                          "ambiguous. Use a.any() or a.all()")
-    return bool(np.asarray(_concrete(self, "bool()").to_numpy()).reshape(()))
+    return bool(np.asarray(_concrete(self, "bool()", TracerBoolConversionError)
+                           .to_numpy()).reshape(()))
 
 
 def __float__(self):
+    _refuse_traced(self, "float()", ConcretizationTypeError)
     return float(np.asarray(_concrete(self, "float()").to_numpy()).reshape(()))
 
 
@@ -92,13 +112,15 @@ def __int__(self):
 
 
 def __complex__(self):
+    _refuse_traced(self, "complex()", ConcretizationTypeError)
     return complex(np.asarray(_concrete(self, "complex()").to_numpy()).reshape(()))
 
 
 def __index__(self):
     if not dtypes.is_integer(self.dtype):
         raise TypeError(f"only integer arrays can be used as an index, got {self.dtype}")
-    return int(np.asarray(_concrete(self, "__index__()").to_numpy()).reshape(()))
+    return int(np.asarray(_concrete(self, "__index__()", TracerIntegerConversionError)
+                          .to_numpy()).reshape(()))
 
 
 def item(self, *args):
@@ -106,6 +128,7 @@ def item(self, *args):
 
 
 def tolist(self):
+    _refuse_traced(self, ".tolist()", ConcretizationTypeError)
     return np.asarray(_concrete(self, ".tolist()").to_numpy()).tolist()
 
 

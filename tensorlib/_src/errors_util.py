@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from tensorlib.errors import ConcretizationError
+from tensorlib.errors import ConcretizationTypeError
 
 _LIB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,12 +21,13 @@ def user_frame():
     return "<unknown>"
 
 
-_KIND = {"StagingTrace": "jit", "BatchTrace": "vmap"}
+_KIND = {"StagingTrace": "jit", "BatchTrace": "vmap", "TapeTrace": "grad (reverse mode)",
+         "JVPTrace": "jvp (forward mode)"}
 _CONTROL_BODIES = {"scan body", "cond branch", "switch branch", "while body", "while cond",
                    "checkpoint"}
 
 
-def concretization_error(tracer, what):
+def concretization_error(tracer, what, cls=ConcretizationTypeError):
     aval = tracer.aval.str_short() if hasattr(tracer, "aval") else repr(tracer)
     trace = getattr(tracer, "_trace", None)
     kind = _KIND.get(type(trace).__name__, "a transformation")
@@ -37,8 +38,22 @@ def concretization_error(tracer, what):
         kind = f"a {body}"
         fix = ("keep the decision in the graph: lax control flow traces its functions once, on "
                "abstract values")
-    return ConcretizationError(
+    return cls(
         f"{what} needs a concrete value, but got a traced value {aval} inside {kind} (at "
         f"{user_frame()}). Python control flow and conversions cannot see values inside "
         f"{kind}: use tensorlib.lax.cond / tensorlib.numpy.where for branches, or {fix}."
+    )
+
+
+def leaving_error(tracer, what, cls):
+    """A traced value converted to a NumPy array or a Python number: even where its value is
+    known (under grad, jvp), the result would drop what the transformation carries."""
+    aval = tracer.aval.str_short() if hasattr(tracer, "aval") else repr(tracer)
+    kind = _KIND.get(type(getattr(tracer, "_trace", None)).__name__, "a transformation")
+    return cls(
+        f"{what} was called on a traced value {aval} inside {kind} (at {user_frame()}): the "
+        f"result would leave the transformation, so its derivative (or batch axis, or graph) "
+        "would be lost silently. Use tensorlib.numpy functions instead of NumPy's (tnp.sin, "
+        "not np.sin), keep values as arrays instead of Python numbers, and print them with "
+        "tensorlib.debug.print."
     )
