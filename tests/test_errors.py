@@ -157,3 +157,55 @@ def test_messages_use_short_avals():
     with pytest.raises(ShapeError) as info:
         tnp.reshape(_tnp_ones(3, 4), (5,))
     assert re.search(r"f32\[3,4\]", str(info.value))
+
+
+# --------------------------------------------------------------------------------------------
+# arguments checked before anything runs (the messages JAX gives, or clearer)
+
+
+def test_integer_pow_needs_an_int_exponent():
+    with pytest.raises(TypeError, match=r"lax.integer_pow: the exponent must be a Python int, "
+                                        r"got 2.5 \(float\); for a non-integer exponent use "
+                                        r"lax.pow"):
+        tl.lax.integer_pow(tnp.ones(2), 2.5)
+    np.testing.assert_allclose(tl.lax.integer_pow(tnp.ones(2) * 3, np.int64(2)), [9, 9])
+
+
+def test_at_modes_are_checked():
+    with pytest.raises(ValueError, match=r"x.at\[...\].set: unknown mode 'bogus'; the modes are "
+                                         r"'promise_in_bounds', 'clip', 'drop' and 'fill'"):
+        tnp.zeros(3).at[1].set(1.0, mode="bogus")
+    with pytest.raises(ValueError, match=r"x.at\[...\].get: unknown mode 'wrap'"):
+        tnp.zeros(3).at[1].get(mode="wrap")
+    np.testing.assert_allclose(tnp.zeros(3).at[1].add(2.0, mode="clip"), [0, 2, 0])
+
+
+def test_fori_loop_bounds_must_be_integers():
+    with pytest.raises(TypeError, match=r"fori_loop: upper=2.5 must be an integer \(a Python int "
+                                        r"or an integer array\), got float"):
+        tl.lax.fori_loop(0, 2.5, lambda i, c: c + 1, 0)
+    with pytest.raises(TypeError, match="fori_loop: lower=.* must be an integer"):
+        tl.lax.fori_loop(tnp.float32(0.0), 3, lambda i, c: c + 1, 0)
+    assert int(tl.lax.fori_loop(0, tnp.int32(3), lambda i, c: c + 1, 0)) == 3
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"static_argnums": 2}, r"jit: static_argnums=\(2,\) names positional argument\(s\) \[2\], "
+                            r"but the function takes 2 positional argument\(s\) \('a', 'b'\)"),
+    ({"static_argnums": -3}, r"static_argnums=\(-3,\) names positional argument\(s\) \[-3\]"),
+    ({"static_argnames": "c"}, r"jit: static_argnames names \['c'\], which the function does "
+                               r"not take; its parameters are \['a', 'b'\]"),
+])
+def test_jit_static_arguments_are_checked_against_the_signature(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        tl.jit(lambda a, b: a + b, **kwargs)
+    assert float(tl.jit(lambda a, b: a + b, static_argnums=-1)(1.0, 2.0)) == 3.0
+    assert float(tl.jit(lambda *a: a[0] + a[1], static_argnums=3)(1.0, 2.0)) == 3.0
+
+
+def test_grad_argnums_are_checked():
+    with pytest.raises(ValueError, match=r"grad: argnums=\(0, 0\) names an argument twice"):
+        tl.grad(lambda x: x * x, argnums=(0, 0))(1.0)
+    with pytest.raises(TypeError, match=r"grad: argnums must be an int or a tuple of ints, got "
+                                        r"0.5"):
+        tl.grad(lambda x: x * x, argnums=0.5)(1.0)

@@ -32,12 +32,22 @@ def _as_array(x):
 
 def _argnums_tuple(argnums, nargs, fname):
     single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
+    try:
+        nums = (argnums,) if single else tuple(argnums)
+    except TypeError:
+        nums = (argnums,)  # not an int, not a sequence: refused below
     for a in nums:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got "
+                            f"{argnums!r}")
         if not -nargs <= a < nargs:
             raise ValueError(f"{fname}: argnums={argnums} is out of range for a function "
                              f"called with {nargs} positional arguments")
-    return single, tuple(a % nargs for a in nums)
+    out = tuple(a % nargs for a in nums)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{fname}: argnums={argnums} names an argument twice; list each "
+                         "argument once")
+    return single, out
 
 
 def _check_differentiable(fname, leaves, argnum):

@@ -131,6 +131,13 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     >>> lax.fori_loop(1, 4, lambda i, x: x * i, tnp.array([1, 2]))  # x * 1 * 2 * 3
     Array([ 6, 12], dtype=int32)
     """
+    for name, b in (("lower", lower), ("upper", upper)):
+        dt = dtypes.int32 if isinstance(b, int) else asarray(b).dtype
+        if isinstance(b, bool) or not dtypes.is_integer(dt):
+            raise TypeError(f"fori_loop: {name}={b!r} must be an integer (a Python int or an "
+                            f"integer array), got {type(b).__name__}"
+                            f"{'' if isinstance(b, (int, float)) else ' of ' + str(dt)}; "
+                            "use a while_loop for a non-integer counter")
     lo = lower if isinstance(lower, int) else concrete_or_none(asarray(lower))
     hi = upper if isinstance(upper, int) else concrete_or_none(asarray(upper))
     if lo is not None and hi is not None:

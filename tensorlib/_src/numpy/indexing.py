@@ -249,6 +249,15 @@ class _IndexUpdateHelper:
         return f"_IndexUpdateHelper({self.array!r})"
 
 
+_MODES = (None, "clip", "fill", "drop", "promise_in_bounds")
+
+
+def _check_mode(op, mode):
+    if mode not in _MODES:
+        raise ValueError(f"x.at[...].{op}: unknown mode {mode!r}; the modes are "
+                         "'promise_in_bounds', 'clip', 'drop' and 'fill' (or None)")
+
+
 class _IndexUpdateRef:
     __slots__ = ("array", "index")
 
@@ -257,38 +266,47 @@ class _IndexUpdateRef:
         self.index = index
 
     def get(self, *, mode=None, fill_value=None):
+        _check_mode("get", mode)
         if mode == "fill":
             return _getitem_fill(self.array, self.index, fill_value)
         return getitem(self.array, self.index, "clip")
 
     def set(self, values, *, mode=None):
+        _check_mode("set", mode)
         return scatter_update(self.array, self.index, values, "set", "set")
 
     def add(self, values, *, mode=None):
+        _check_mode("add", mode)
         return scatter_update(self.array, self.index, values, "add", "add")
 
     def subtract(self, values, *, mode=None):
+        _check_mode("subtract", mode)
         return scatter_update(self.array, self.index, -asarray(values), "add", "subtract")
 
     def multiply(self, values, *, mode=None):
+        _check_mode("multiply", mode)
         return scatter_update(self.array, self.index, values, "mul", "multiply")
 
     mul = multiply
 
     def divide(self, values, *, mode=None):
+        _check_mode("divide", mode)
         from tensorlib._src.numpy.ufuncs import reciprocal
 
         return scatter_update(self.array, self.index, reciprocal(values), "mul", "divide")
 
     def power(self, values, *, mode=None):
+        _check_mode("power", mode)
         from tensorlib._src.numpy.ufuncs import power
 
         return self.set(power(self.get(), values))
 
     def min(self, values, *, mode=None):
+        _check_mode("min", mode)
         return scatter_update(self.array, self.index, values, "min", "min")
 
     def max(self, values, *, mode=None):
+        _check_mode("max", mode)
         return scatter_update(self.array, self.index, values, "max", "max")
 
 

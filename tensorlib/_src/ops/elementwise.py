@@ -309,6 +309,10 @@ def integer_pow(x, y: int):
     >>> lax.integer_pow(tnp.array([2., 4.]), -1)
     Array([0.5 , 0.25], dtype=float32)
     """
+    if isinstance(y, bool) or not isinstance(y, (int, np.integer)):
+        raise TypeError(f"lax.integer_pow: the exponent must be a Python int, got {y!r} "
+                        f"({type(y).__name__}); for a non-integer exponent use lax.pow or "
+                        "tensorlib.numpy.power")
     return integer_pow_p.bind(x, y=int(y))
 
 

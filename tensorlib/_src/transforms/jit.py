@@ -151,6 +151,32 @@ def _clear_jit_caches():
         jf._fast.clear()
 
 
+def _check_static(sig, static_argnums, static_argnames):
+    """``static_argnums``/``static_argnames`` against the signature (as ``jax.jit``): each
+    must name a parameter, negative positions counting from the end."""
+    for i in static_argnums:
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"jit: static_argnums must be ints, got {i!r}")
+    if sig is None:
+        return
+    params = list(sig.parameters.values())
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        n_pos = None
+    else:
+        n_pos = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    bad = [i for i in static_argnums if n_pos is not None and not -n_pos <= i < n_pos]
+    if bad:
+        raise ValueError(f"jit: static_argnums={tuple(static_argnums)} names positional "
+                         f"argument(s) {bad}, but the function takes {n_pos} positional "
+                         f"argument(s) {tuple(p.name for p in params[:n_pos])}")
+    if not any(p.kind is p.VAR_KEYWORD for p in params):
+        names = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
+        unknown = sorted(set(static_argnames) - names)
+        if unknown:
+            raise ValueError(f"jit: static_argnames names {unknown}, which the function does "
+                             f"not take; its parameters are {[p.name for p in params]}")
+
+
 class JitFunction:
     """The result of ``tl.jit(f)``: call it, or inspect it with ``lower``/``trace``."""
 
@@ -179,6 +205,7 @@ class JitFunction:
             self._sig = inspect.signature(fun)
         except (TypeError, ValueError):
             self._sig = None
+        _check_static(self._sig, self.static_argnums, self.static_argnames)
 
     def _split(self, args, kwargs):
         nargs = len(args)
