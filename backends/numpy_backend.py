@@ -22,6 +22,7 @@ from tensorlib.backends.xp_kernels import MATMUL_2D, errstate, make_arr
 from tensorlib._src import dtypes
 from tensorlib._src.config import ENVIRONMENT
 from tensorlib._src.dispatch import register_impl
+from tensorlib._src.errors_util import check_result_size
 from tensorlib._src.ops import elementwise as ew
 from tensorlib._src.ops import index as ix
 from tensorlib._src.ops import reduce as rd
@@ -67,6 +68,8 @@ class NumpyBackend:
         scalar = np.array(value, dtype=dtype)
         if not shape:
             return scalar
+        # O(1) memory below, but as large as its shape for whatever reads it (JAX: an error)
+        check_result_size("full", shape, scalar.dtype)
         # A stride-0 view of one element: O(1) memory, and 6x faster than np.broadcast_to.
         return np.ndarray(shape, dtype, scalar, 0, (0,) * len(shape))
 
@@ -340,6 +343,7 @@ def _shape_kernels(xp, ndarray):
         return xp.broadcast_to(r.reshape(view), shape)
 
     def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
+        check_result_size("broadcast_in_dim", shape, x.dtype)
         if xp is np and x.flags.c_contiguous:
             # A stride-0 view built directly: np.broadcast_to costs ~10 us of Python per call
             # (NumPy only: cupy.ndarray's constructor takes a memory pointer instead).

@@ -78,5 +78,9 @@ class MissingKernelError(TensorlibError, NotImplementedError):
     """No backend kernel is registered for a primitive and these buffer types."""
 
 
+class OutOfMemoryError(TensorlibError, MemoryError):
+    """A result larger than the machine's memory was asked for; raised before allocating."""
+
+
 class DeletedArrayError(TensorlibError, RuntimeError):
     """The array's buffer was donated to a jitted function (``donate_argnums``) and is gone."""

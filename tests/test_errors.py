@@ -209,3 +209,20 @@ def test_grad_argnums_are_checked():
     with pytest.raises(TypeError, match=r"grad: argnums must be an int or a tuple of ints, got "
                                         r"0.5"):
         tl.grad(lambda x: x * x, argnums=0.5)(1.0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tnp.zeros((10**6, 10**6)).sum(),
+    lambda: tnp.broadcast_to(tnp.ones(1), (10**7, 10**7)),
+    lambda: tl.jit(lambda x: tnp.broadcast_to(x, (10**7, 10**7)).sum())(tnp.ones(1)),
+], ids=["zeros-then-sum", "broadcast", "jit-broadcast"])
+def test_a_result_larger_than_memory_is_refused_before_allocating(make):
+    from tensorlib.errors import OutOfMemoryError
+
+    with pytest.raises(OutOfMemoryError, match=r"a result of shape \(\d+, \d+\) and dtype "
+                                                r"float32 needs [\d,]+ bytes, more than this "
+                                                r"machine's [\d,]+ bytes of memory \(at .*"
+                                                r"test_errors.py:\d+\)"):
+        make()
+    with pytest.raises(MemoryError):  # a MemoryError, for code that catches those
+        make()

@@ -212,3 +212,11 @@ def test_donating_an_array_that_is_also_passed_elsewhere_is_an_error():
     np.testing.assert_array_equal(
         np.asarray(tl.jit(tl.pmap(lambda a: a * 2, donate_argnums=0))(x)), np.full((4, 3), 2.0))
     assert float(x.sum()) == 12.0
+
+
+def test_an_empty_mapped_axis_is_a_clear_error():
+    from tensorlib.errors import ShapeError
+
+    with pytest.raises(ShapeError, match=r"pmap: the mapped axis is empty \(size 0, arguments "
+                                         r"\['f32\[0,3\]'\]\); pmap runs one slice per device"):
+        tl.pmap(lambda x: x * 2)(tnp.zeros((0, 3)))

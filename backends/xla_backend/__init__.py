@@ -27,6 +27,7 @@ from tensorlib.backends.xla_backend.runtime import Distributed, Runtime, cache_f
 
 from tensorlib._src import core, disk_cache
 from tensorlib._src.dispatch import register_impl, resolve
+from tensorlib._src.errors_util import check_result_size
 from tensorlib.errors import TensorlibError
 
 
@@ -128,6 +129,7 @@ class XlaBackend:
         for s in shape:
             n *= s
         if n > 16:
+            check_result_size("full", shape, dtype)
             return self.from_numpy(np.full(shape, value, dtype))
         # Small constants (the scalars of ``x + 1.0``) are immutable device arrays: share them.
         # A loop over new Python scalars refills the cache (~3 KB per CPU buffer): bounded.

@@ -15,7 +15,11 @@ def user_frame():
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not fn.startswith(_LIB_DIR) and "/tensorlib/backends/" not in fn:
+        module = f.f_globals.get("__name__") or ""
+        # the library: its files, its modules wherever installed (the backends of an
+        # editable install live outside the package folder), and code it generated
+        if not (fn.startswith(_LIB_DIR) or module == "tensorlib"
+                or module.startswith("tensorlib.") or fn.startswith("<tensorlib")):
             return f"{fn}:{f.f_lineno}"
         f = f.f_back
     return "<unknown>"
@@ -57,3 +61,30 @@ def leaving_error(tracer, what, cls):
         "not np.sin), keep values as arrays instead of Python numbers, and print them with "
         "tensorlib.debug.print."
     )
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: no check
+        return None
+
+
+PHYSICAL_MEMORY = _physical_memory()
+
+
+def check_result_size(op, shape, dtype):
+    """Raise OutOfMemoryError when an array of ``shape`` and ``dtype`` could not fit in this
+    machine's memory, before anything allocates it (or walks a broadcast view that large)."""
+    n = 1
+    for s in shape:
+        n *= int(s)
+    nbytes = n * dtype.itemsize
+    if PHYSICAL_MEMORY is not None and nbytes > PHYSICAL_MEMORY:
+        from tensorlib.errors import OutOfMemoryError
+
+        raise OutOfMemoryError(
+            f"{op}: a result of shape {tuple(shape)} and dtype {dtype} needs {nbytes:,} bytes, "
+            f"more than this machine's {PHYSICAL_MEMORY:,} bytes of memory (at {user_frame()})"
+        )
+

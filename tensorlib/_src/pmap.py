@@ -346,7 +346,12 @@ def _size(flat, axes):
     sizes = {get_aval(x).shape[a] for x, a in zip(flat, axes) if a is not None}
     if len(sizes) != 1:
         raise ShapeError(f"pmap: mapped axes need one size, got {sorted(sizes) or 'none'}")
-    return sizes.pop()
+    size = sizes.pop()
+    if size == 0:
+        shapes = [get_aval(x).str_short() for x, a in zip(flat, axes) if a is not None]
+        raise ShapeError(f"pmap: the mapped axis is empty (size 0, arguments {shapes}); pmap "
+                         "runs one slice per device and needs at least one slice")
+    return size
 
 
 class _Threaded:
