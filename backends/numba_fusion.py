@@ -196,7 +196,7 @@ def _load(source):
         if current != source:
             if current is not None:
                 _purge(d, h)
-                disk_cache._warn_once("damaged:numba", "tensorlib: rewrote a damaged "
+                disk_cache.warn_once("damaged:numba", "tensorlib: rewrote a damaged "
                                       f"generated kernel of the numba cache ({path}).")
             if not disk_cache.atomic_write(path, source.encode()):
                 fn = _compile_in_memory(source, h)
@@ -259,7 +259,7 @@ class _Guarded:
             out = self.fn(*args)
         except Exception:
             _purge(self.folder, self.h)
-            disk_cache._warn_once("damaged:numba", "tensorlib: removed a damaged entry of "
+            disk_cache.warn_once("damaged:numba", "tensorlib: removed a damaged entry of "
                                   f"the numba cache (kernel {self.h}); it is compiled again.")
             self.fn = _compile_in_memory(self.source, self.h)
             out = self.fn(*args)

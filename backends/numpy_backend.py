@@ -20,7 +20,7 @@ import numpy as np
 from tensorlib.backends.xp_kernels import MATMUL_2D, errstate, make_arr
 
 from tensorlib._src import dtypes
-from tensorlib._src.config import ENVIRONMENT
+from tensorlib._src.config import env
 from tensorlib._src.dispatch import register_impl
 from tensorlib._src.errors_util import check_result_size
 from tensorlib._src.ops import elementwise as ew
@@ -51,7 +51,7 @@ class NumpyBackend:
     buffer_types = (np.ndarray,)
 
     def __init__(self):
-        n = (ENVIRONMENT["TENSORLIB_NUM_CPU_DEVICES"]("TENSORLIB_NUM_CPU_DEVICES")
+        n = (env("TENSORLIB_NUM_CPU_DEVICES")
              or os.cpu_count() or 1)
         self._devices = [Device(i, self) for i in range(n)]
 

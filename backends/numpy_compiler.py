@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from tensorlib.backends.xp_kernels import MATMUL_2D
 
-from tensorlib._src.config import ENVIRONMENT, config
+from tensorlib._src.config import config, env
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
 from tensorlib._src.ops import reduce as rd
@@ -28,11 +28,10 @@ def _kernel(prim, n_in):
 
 
 def fusion_settings():
-    mode = ENVIRONMENT["TENSORLIB_FUSION"]("TENSORLIB_FUSION")
+    mode = env("TENSORLIB_FUSION")
     if mode == "never":
         return None
-    return 1 if mode == "always" else ENVIRONMENT["TENSORLIB_FUSION_MIN_SIZE"](
-        "TENSORLIB_FUSION_MIN_SIZE")
+    return 1 if mode == "always" else env("TENSORLIB_FUSION_MIN_SIZE")
 
 
 def _units(graph):
@@ -162,8 +161,7 @@ def _group_kernel(group):
     transcendental = any(e.prim in blocked.TRANSCENDENTAL for e in group.eqns)
     if not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
         size = int(np.prod(group.shape, dtype=np.int64))
-        parallel_min = ENVIRONMENT["TENSORLIB_FUSION_PARALLEL_MIN"](
-            "TENSORLIB_FUSION_PARALLEL_MIN")
+        parallel_min = env("TENSORLIB_FUSION_PARALLEL_MIN")
         return _Tiered(group, lambda: numba_fusion.build_kernel(
             group.eqns, group.inputs, group.outputs, parallel=size >= parallel_min))
     if all(blocked.can_block(e) for e in group.eqns):

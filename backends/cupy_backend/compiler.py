@@ -15,7 +15,7 @@ import numpy as np
 from tensorlib.backends.cupy_backend import codegen
 from tensorlib.backends.numpy_compiler import plan, program, units_of
 
-from tensorlib._src.config import ENVIRONMENT
+from tensorlib._src.config import env
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
 from tensorlib._src.passes import fusion_groups
@@ -56,7 +56,7 @@ class FusedKernel:
 
 def _units(graph):
     groups = []
-    if ENVIRONMENT["TENSORLIB_FUSION"]("TENSORLIB_FUSION") != "never" and graph.eqns:
+    if env("TENSORLIB_FUSION") != "never" and graph.eqns:
         groups = fusion_groups(graph, codegen.can_fuse, min_ops=2, min_size=1)
     return units_of(graph, groups)
 

@@ -33,7 +33,7 @@ import threading
 
 import numpy as np
 
-from tensorlib._src.config import ENVIRONMENT
+from tensorlib._src.config import env
 
 # XLA prints INFO lines for every client unless told otherwise before it loads (jax sets the
 # same default).
@@ -152,7 +152,7 @@ def num_cpu_devices() -> int:
                   os.environ.get("XLA_FLAGS", ""))
     if m:
         return max(int(m.group(1)), 1)
-    return max(ENVIRONMENT["TENSORLIB_NUM_CPU_DEVICES"]("TENSORLIB_NUM_CPU_DEVICES"), 1)
+    return max(env("TENSORLIB_NUM_CPU_DEVICES"), 1)
 
 
 # ---- multi-process: XLA's distributed runtime and Gloo collectives ----------------------------

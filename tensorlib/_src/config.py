@@ -74,8 +74,10 @@ def env_number(name: str, default, *, lo=None, hi=None, kind=int):
     return v
 
 
+FUSION_TIERS = ("tiered", "compiled", "background")
+
 # The variables and how they are read (the backends and caches read theirs when they need
-# them, with these same functions).
+# them, through ``env``).
 ENVIRONMENT = {
     "TENSORLIB_BACKEND": lambda n: _raw(n),  # checked when the backend loads (names it)
     "TENSORLIB_ENABLE_X64": env_flag,
@@ -83,8 +85,7 @@ ENVIRONMENT = {
     "TENSORLIB_DEBUG_NANS": env_flag,
     "TENSORLIB_CHECK_RULES": env_flag,
     "TENSORLIB_FUSION": lambda n: env_choice(n, ("auto", "always", "never"), "auto"),
-    "TENSORLIB_FUSION_TIER": lambda n: env_choice(n, ("tiered", "compiled", "background"),
-                                                  "tiered"),
+    "TENSORLIB_FUSION_TIER": lambda n: env_choice(n, FUSION_TIERS, "tiered"),
     "TENSORLIB_FUSION_MIN_SIZE": lambda n: env_number(n, 4096, lo=1),
     "TENSORLIB_FUSION_PARALLEL_MIN": lambda n: env_number(n, 1 << 22, lo=1),
     "TENSORLIB_NUM_CPU_DEVICES": lambda n: env_number(n, 0, lo=0, hi=MAX_CPU_DEVICES),
@@ -92,6 +93,11 @@ ENVIRONMENT = {
     "TENSORLIB_CACHE_MAX_MB": lambda n: env_number(n, 512.0, lo=0.0, kind=float),
 }
 MAX_CPU_DEVICES = 1024  # virtual CPU devices: beyond this, threads and memory run away
+
+
+def env(name: str):
+    """The value of the TENSORLIB_* variable ``name``, parsed (``ENVIRONMENT``)."""
+    return ENVIRONMENT[name](name)
 
 
 def check_environment():
@@ -124,7 +130,7 @@ class Config:
 
     _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules",
               "fusion_tier")
-    _choices = {"fusion_tier": ("tiered", "compiled", "background")}
+    _choices = {"fusion_tier": FUSION_TIERS}
 
     enable_x64 = _scoped("enable_x64")
     disable_jit = _scoped("disable_jit")
@@ -134,18 +140,18 @@ class Config:
         self._global = {}
         self._listeners = []
         check_environment()
-        self.enable_x64 = env_flag("TENSORLIB_ENABLE_X64")
-        self.disable_jit = env_flag("TENSORLIB_DISABLE_JIT")
-        self.debug_nans = env_flag("TENSORLIB_DEBUG_NANS")
+        self.enable_x64 = env("TENSORLIB_ENABLE_X64")
+        self.disable_jit = env("TENSORLIB_DISABLE_JIT")
+        self.debug_nans = env("TENSORLIB_DEBUG_NANS")
         # Run every primitive's shape rule in eager mode too and compare it with the kernel's
         # result. Off by default (it costs a microsecond per op); the test suite turns it on.
-        self.check_rules = env_flag("TENSORLIB_CHECK_RULES")
+        self.check_rules = env("TENSORLIB_CHECK_RULES")
         self.backend = os.environ.get("TENSORLIB_BACKEND", "numpy").strip().lower() or "numpy"
         # NumPy backend: a fused group's first call runs unfused and Numba compiles it on the
         # second ("tiered"), or Numba compiles before the first call returns ("compiled":
         # steady-state timings from the first call, e.g. in benchmarks), or a background
         # thread compiles it while calls run unfused ("background").
-        self.fusion_tier = ENVIRONMENT["TENSORLIB_FUSION_TIER"]("TENSORLIB_FUSION_TIER")
+        self.fusion_tier = env("TENSORLIB_FUSION_TIER")
 
     def update(self, name: str, value) -> None:
         """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``,

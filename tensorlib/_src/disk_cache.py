@@ -33,7 +33,7 @@ import tempfile
 import threading
 import warnings
 
-from tensorlib._src.config import env_flag, env_number
+from tensorlib._src.config import env
 
 MAGIC = b"TLCACHE1"
 _SUFFIX = ".entry"
@@ -47,7 +47,7 @@ class CacheWarning(UserWarning):
     """Something about the on-disk cache (a damaged entry, an unsafe folder)."""
 
 
-def _warn_once(what: str, message: str):
+def warn_once(what: str, message: str):
     with _lock:
         if what in _warned:
             return
@@ -83,7 +83,7 @@ def clear_caches():
 
 
 def enabled() -> bool:
-    return env_flag("TENSORLIB_CACHE", True)
+    return env("TENSORLIB_CACHE")
 
 
 def root() -> str:
@@ -97,7 +97,7 @@ def root() -> str:
 
 
 def max_bytes() -> int:
-    return int(env_number("TENSORLIB_CACHE_MAX_MB", 512.0, lo=0.0, kind=float) * 1024 * 1024)
+    return int(env("TENSORLIB_CACHE_MAX_MB") * 1024 * 1024)
 
 
 def _unsafe(path: str) -> str | None:
@@ -139,7 +139,7 @@ def folder(sub: str) -> str | None:
     ok = reason is None
     _checked[path] = ok
     if not ok:
-        _warn_once(f"folder:{path}", f"tensorlib: not using the on-disk cache: {reason}. "
+        warn_once(f"folder:{path}", f"tensorlib: not using the on-disk cache: {reason}. "
                    "Compiled code is kept in memory for this process only. Point "
                    "TENSORLIB_CACHE_DIR at a folder that only you can write, or set "
                    "TENSORLIB_CACHE=0 to silence this.")
@@ -199,7 +199,7 @@ class Store:
         payload = _unpack(blob, key)
         if payload is None:
             _remove(path)
-            _warn_once(f"damaged:{self.sub}", f"tensorlib: removed a damaged or foreign entry "
+            warn_once(f"damaged:{self.sub}", f"tensorlib: removed a damaged or foreign entry "
                        f"of the {self.sub} cache ({path}); it is compiled again.")
             return None
         try:

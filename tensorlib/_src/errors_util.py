@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -76,10 +77,7 @@ PHYSICAL_MEMORY = _physical_memory()
 def check_result_size(op, shape, dtype):
     """Raise OutOfMemoryError when an array of ``shape`` and ``dtype`` could not fit in this
     machine's memory, before anything allocates it (or walks a broadcast view that large)."""
-    n = 1
-    for s in shape:
-        n *= int(s)
-    nbytes = n * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize  # in C: this sits on eager broadcasts' path
     if PHYSICAL_MEMORY is not None and nbytes > PHYSICAL_MEMORY:
         from tensorlib.errors import OutOfMemoryError
 
