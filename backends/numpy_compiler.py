@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from tensorlib.backends.xp_kernels import MATMUL_2D
 
+from tensorlib._src import compile_thread
 from tensorlib._src.config import config, env
 from tensorlib._src.core import Array
 from tensorlib._src.dispatch import resolve
@@ -149,8 +150,8 @@ def _run_impl(prim, params, weak, bufs):
     return [a._buf for a in (res if prim.multiple_results else (res,))]
 
 
-def _group_kernel(group):
-    """The cost model's choice for one fusion group.
+def _group_kernel(group, numba=True):
+    """The cost model's choice for one fusion group (never a Numba loop without ``numba``).
 
     Arithmetic chains become one Numba loop (one pass over memory, values in registers).
     Chains with transcendental functions run blocked: NumPy's SIMD ufuncs over cache-sized
@@ -159,7 +160,7 @@ def _group_kernel(group):
     from tensorlib.backends import blocked, numba_fusion
 
     transcendental = any(e.prim in blocked.TRANSCENDENTAL for e in group.eqns)
-    if not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
+    if numba and not transcendental and all(numba_fusion.can_fuse(e) for e in group.eqns):
         size = int(np.prod(group.shape, dtype=np.int64))
         parallel_min = env("TENSORLIB_FUSION_PARALLEL_MIN")
         return _Tiered(group, lambda: numba_fusion.build_kernel(
@@ -176,7 +177,7 @@ class _Tiered:
     own import on the first), and one called again gets the fused loop. The loop is the same
     arithmetic in the same order, so the results agree.
 
-    ``fusion_tier`` (``tl.config`` / ``TENSORLIB_FUSION_TIER``) chooses: ``"tiered"`` (the
+    ``compile_tier`` (``tl.config`` / ``TENSORLIB_COMPILE_TIER``) chooses: ``"tiered"`` (the
     above), ``"compiled"`` (the loop from the first call: Numba compiles before it returns)
     or ``"background"`` (a background thread compiles the loop from the first call on; calls
     run unfused until it is ready, so no call waits for Numba)."""
@@ -186,7 +187,7 @@ class _Tiered:
     def __init__(self, group, build):
         self._build = build
         self._run = _unfused(group)
-        tier = config.fusion_tier
+        tier = config.compile_tier
         self._warm = tier == "compiled"
         self._background = tier == "background"
         self._pending = None
@@ -204,25 +205,13 @@ class _Tiered:
     def _poll(self):
         p = self._pending
         if p is None:
-            self._pending = _compiler_thread().submit(self._build)
+            self._pending = compile_thread.submit(self._build)
         elif p.done():
             self._build = None
             try:
                 self._run = p.result()
             except Exception:  # noqa: BLE001 - the unfused tier stays, and it is correct
                 pass
-
-
-_pool = []
-
-
-def _compiler_thread():
-    """One background thread that compiles fused loops (``fusion_tier="background"``)."""
-    if not _pool:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tensorlib-numba"))
-    return _pool[0]
 
 
 def _unfused(group):
@@ -263,12 +252,15 @@ def specialize(eqn):
     return lambda a, b: dot(a.T, b.T)
 
 
-def compile_graph(graph):
+def compile_graph(graph, numba=True):
+    """``graph`` as one flat NumPy program; ``numba=False`` builds no Numba loop (fused
+    groups run blocked or one operation at a time): the XLA backend's first-call tier, which
+    must not wait for Numba."""
     from tensorlib._src.control.optimize import split_scans
 
     graph = split_scans(graph)
     units = _units(graph)
-    slot, steps = plan(graph, units, _group_kernel, _kernel, specialize)
+    slot, steps = plan(graph, units, lambda g: _group_kernel(g, numba), _kernel, specialize)
     # a graph staged under another backend (a control-flow body, a custom rule's graph) may
     # hold that backend's constants: the program reads them as host arrays
     const_bufs = [c._buf if isinstance(c._buf, np.ndarray) else np.asarray(c.to_numpy())

@@ -17,7 +17,7 @@ BAD = [
     ("TENSORLIB_DISABLE_JIT", "2", "1, true, yes, on, 0, false, no or off"),
     ("TENSORLIB_DEBUG_NANS", "nan", "1, true, yes, on, 0, false, no or off"),
     ("TENSORLIB_FUSION", "bogus", "auto, always, never"),
-    ("TENSORLIB_FUSION_TIER", "fast", "tiered, compiled, background"),
+    ("TENSORLIB_COMPILE_TIER", "fast", "tiered, compiled, background"),
     ("TENSORLIB_FUSION_MIN_SIZE", "0", "an integer from 1"),
     ("TENSORLIB_NUM_CPU_DEVICES", "abc", "an integer from 0 to 1024"),
     ("TENSORLIB_NUM_CPU_DEVICES", "-1", "an integer from 0 to 1024"),
@@ -71,9 +71,9 @@ def test_a_variable_changed_later_is_checked_where_it_is_read(monkeypatch):
 
 
 def test_valid_values_import():
-    r = subprocess.run([sys.executable, "-c", "import tensorlib as tl; print(tl.config.fusion_tier,"
-                        " len(tl.devices()))"],
-                       env=dict(os.environ, TENSORLIB_FUSION_TIER="Background",
+    r = subprocess.run([sys.executable, "-c", "import tensorlib as tl; "
+                        "print(tl.config.compile_tier, len(tl.devices()))"],
+                       env=dict(os.environ, TENSORLIB_COMPILE_TIER="Background",
                                 TENSORLIB_NUM_CPU_DEVICES="3", TENSORLIB_ENABLE_X64="no",
                                 TENSORLIB_CACHE_MAX_MB="64.5"),
                        capture_output=True, text=True, timeout=120)

@@ -135,7 +135,7 @@ def _numba_entries():
 @pytest.mark.parametrize("op", _numba_entries(), ids=lambda op: op.prim.name)
 def test_tiers_agree(always_fuse, op):
     """The first call of a fused group runs it unfused, later calls run the Numba loop, and
-    ``fusion_tier="compiled"`` runs the loop from the first call: the three agree."""
+    ``compile_tier="compiled"`` runs the loop from the first call: the three agree."""
     from tensorlib._src.ops.family import KINDS
 
     dt = next(d for d in (np.float32, np.int32, np.bool_) if KINDS[op.kind](np.dtype(d)))
@@ -151,11 +151,11 @@ def test_tiers_agree(always_fuse, op):
 
     jf = tl.jit(f)
     first, second = np.asarray(jf(x, y)), np.asarray(jf(x, y))
-    tl.config.update("fusion_tier", "compiled")
+    tl.config.update("compile_tier", "compiled")
     try:
         compiled = np.asarray(tl.jit(f)(x, y))
     finally:
-        tl.config.update("fusion_tier", "tiered")
+        tl.config.update("compile_tier", "tiered")
     kinds = {u[0] for u in _units(jf)}
     assert "group" in kinds, "the chain was not fused"
     np.testing.assert_allclose(second, first, rtol=1e-6)
@@ -163,9 +163,9 @@ def test_tiers_agree(always_fuse, op):
 
 
 def test_background_tier_switches_to_the_loop_without_waiting(always_fuse):
-    """``fusion_tier="background"``: calls run unfused while a thread compiles the loop, then
+    """``compile_tier="background"``: calls run unfused while a thread compiles the loop, then
     switch to it; every call's result agrees."""
-    tl.config.update("fusion_tier", "background")
+    tl.config.update("compile_tier", "background")
     try:
         jf = tl.jit(lambda x, y: (x * 1.25 + y) * x - y * 0.5)
         x = tnp.asarray(np.linspace(-2, 2, 96, dtype=np.float32).reshape(8, 12))
@@ -179,13 +179,13 @@ def test_background_tier_switches_to_the_loop_without_waiting(always_fuse):
         assert tiered._build is None and type(tiered._run).__name__ == "FusedKernel"
         np.testing.assert_allclose(jf(x, x), want, rtol=1e-6)
     finally:
-        tl.config.update("fusion_tier", "tiered")
+        tl.config.update("compile_tier", "tiered")
 
 
-def test_fusion_tier_is_checked():
+def test_compile_tier_is_checked():
     from tensorlib.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="fusion_tier must be one of 'tiered', 'compiled', "
+    with pytest.raises(ConfigError, match="compile_tier must be one of 'tiered', 'compiled', "
                                           "'background', got 'fast'"):
-        tl.config.update("fusion_tier", "fast")
-    assert tl.config.fusion_tier == "tiered"
+        tl.config.update("compile_tier", "fast")
+    assert tl.config.compile_tier == "tiered"

@@ -28,13 +28,14 @@ import numpy as np
 from tensorlib.backends.xla_backend import lowering
 from tensorlib.backends.xla_backend.buffers import XlaBuffer
 
-from tensorlib._src import disk_cache
+from tensorlib._src import compile_thread, disk_cache
+from tensorlib._src.config import config
 from tensorlib._src.core import AbstractArray, Array
 from tensorlib._src.rules import shape_rules
 from tensorlib.errors import BackendMismatchError, ShapeError
 
 STATS = {"compiles": 0, "compile_s": 0.0, "disk_loads": 0, "disk_load_s": 0.0,
-         "host_fallbacks": 0}
+         "host_fallbacks": 0, "host_tier_calls": 0}
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,6 +62,9 @@ class DiskCache:
     def store(self, key, blob):
         self._store.put(key, blob)
 
+    def has(self, key):
+        return self._store.has(key)
+
     def forget(self, key):
         self._store.forget(key)
 
@@ -72,7 +76,7 @@ class DiskCache:
 class Module:
     """One StableHLO module, loaded lazily per device: ``load(device) -> run(arrays)``."""
 
-    __slots__ = ("text", "out_avals", "cheap", "_loaded", "_blob", "_backend")
+    __slots__ = ("text", "out_avals", "cheap", "_loaded", "_blob", "_backend", "_pending")
 
     def __init__(self, backend, text, out_avals, cheap):
         self._backend = backend
@@ -81,11 +85,35 @@ class Module:
         self.cheap = cheap
         self._loaded = {}
         self._blob = None
+        self._pending = {}
+
+    def loaded(self, device):
+        """The runner already loaded for ``device``, or None."""
+        return self._loaded.get(device.id)
+
+    def cached(self):
+        """Whether loading needs no compile (a serialized executable in memory or on disk)."""
+        be = self._backend
+        return self._blob is not None or be.disk.has(be.disk.key(self.text, self.cheap))
+
+    def load_soon(self, device):
+        """The future of loading (compiling) for ``device`` on the compile thread, started
+        on the first request; ``load`` then waits for it rather than compiling twice."""
+        fut = self._pending.get(device.id)
+        if fut is None:
+            fut = self._pending[device.id] = compile_thread.submit(self._load, device)
+        return fut
 
     def load(self, device):
         ent = self._loaded.get(device.id)
         if ent is not None:
             return ent
+        fut = self._pending.get(device.id)
+        if fut is not None:
+            return fut.result()
+        return self._load(device)
+
+    def _load(self, device):
         rt = self._backend.runtime
         exe = None
         key = None
@@ -394,6 +422,7 @@ class GraphCall:
         self.call = _Call(backend, self.module, "jit")
         self.out_weak = [v.aval.weak_type for v in graph.outvars]
         self._consts = {}
+        self._host = _HostTier(graph) if _host_tier_applies(graph, self.donated) else None
 
     def consts(self, dev):
         c = self._consts.get(dev.id)
@@ -411,6 +440,10 @@ class GraphCall:
 
     def run_bufs(self, bufs):
         _check_args("jit", bufs, self.in_avals, self.backend)
+        if self._host is not None:
+            outs = self._host(self, bufs)
+            if outs is not None:
+                return outs
         if self.donated:
             bufs = list(bufs)
             shared = self.backend.shared_buffers
@@ -425,6 +458,85 @@ class GraphCall:
     def __call__(self, *args):
         outs = self.run_bufs([a._buf for a in args])
         return [Array(b, w) for b, w in zip(outs, self.out_weak, strict=True)]
+
+
+def _host_tier_applies(graph, donated):
+    """Whether a graph's first calls may run on the host tier: no loops at any depth (the
+    host would run them step by step, slower than compiling), no effects (a callback runs
+    once, in one tier) and no donation."""
+    if donated or not graph.eqns:
+        return False
+    from tensorlib._src.control.loops import while_grad_p, while_p
+    from tensorlib._src.control.scan import scan_p
+    from tensorlib._src.passes import effectful
+
+    def straight(g):
+        for e in g.eqns:
+            if e.prim in effectful or e.prim in (while_p, while_grad_p, scan_p):
+                return False
+            if not all(straight(sub) for sub in lowering.sub_graphs(e.params)):
+                return False
+        return True
+
+    return straight(graph)
+
+
+class _HostTier:
+    """The first-call tier of a jitted graph on a CPU device (``compile_tier``).
+
+    XLA takes tens to hundreds of milliseconds to compile a program, and it does so outside
+    the GIL. So the first call starts the compile on the compile thread and runs the graph
+    at once through the NumPy backend's compiler (NumPy and BLAS kernels, no Numba) on
+    zero-copy views of the arguments; the second call (``"tiered"``, the default) waits for
+    the executable, and ``"background"`` keeps running here until it is ready. ``"compiled"``
+    never runs here. The tiers compute the same operations; transcendental functions and
+    reductions may differ in the last bits (NumPy's and XLA's implementations), as two XLA
+    builds may. Any failure here (a kernel the host lacks, a result that does not match the
+    graph's types) leaves the tier for good, and the call runs compiled."""
+
+    __slots__ = ("graph", "prog", "calls")
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.prog = None
+        self.calls = 0
+
+    def __call__(self, owner, bufs):
+        """The call's output buffers, or None (run compiled; the tier is left for good
+        when that is what every later call will do)."""
+        be = owner.backend
+        dev = bufs[0].device if bufs else be.default_device
+        tier = config.compile_tier
+        mod = owner.module
+        if (tier == "compiled" or dev.platform != "cpu" or mod.loaded(dev) is not None
+                or any(type(b) is not XlaBuffer or b.device is not dev for b in bufs)
+                or mod.cached()):  # loading a serialized executable takes a few ms
+            owner._host = None
+            return None
+        if mod.load_soon(dev).done() or (tier == "tiered" and self.calls):
+            owner._host = None
+            return None
+        try:
+            if self.prog is None:
+                from tensorlib._src.loader import load
+
+                load("numpy")  # its kernels
+                from tensorlib.backends.numpy_compiler import compile_graph
+
+                self.prog = compile_graph(self.graph, numba=False).bufs
+            outs = self.prog([be.to_numpy(b) for b in bufs])
+            avals = mod.out_avals
+            if len(outs) != len(avals) or any(
+                    np.shape(o) != a.shape or np.result_type(o) != a.dtype
+                    for o, a in zip(outs, avals)):
+                raise TypeError("host tier: result types differ from the graph's")
+        except Exception:  # noqa: BLE001 - the compiled tier is correct; use it
+            owner._host = None
+            return None
+        self.calls += 1
+        STATS["host_tier_calls"] += 1
+        committed = any(b.committed for b in bufs)
+        return [be.put(o, dev, committed) for o in outs]
 
 
 class SegmentedCall:

@@ -74,7 +74,7 @@ def env_number(name: str, default, *, lo=None, hi=None, kind=int):
     return v
 
 
-FUSION_TIERS = ("tiered", "compiled", "background")
+COMPILE_TIERS = ("tiered", "compiled", "background")
 
 # The variables and how they are read (the backends and caches read theirs when they need
 # them, through ``env``).
@@ -85,7 +85,7 @@ ENVIRONMENT = {
     "TENSORLIB_DEBUG_NANS": env_flag,
     "TENSORLIB_CHECK_RULES": env_flag,
     "TENSORLIB_FUSION": lambda n: env_choice(n, ("auto", "always", "never"), "auto"),
-    "TENSORLIB_FUSION_TIER": lambda n: env_choice(n, FUSION_TIERS, "tiered"),
+    "TENSORLIB_COMPILE_TIER": lambda n: env_choice(n, COMPILE_TIERS, "tiered"),
     "TENSORLIB_FUSION_MIN_SIZE": lambda n: env_number(n, 4096, lo=1),
     "TENSORLIB_FUSION_PARALLEL_MIN": lambda n: env_number(n, 1 << 22, lo=1),
     "TENSORLIB_NUM_CPU_DEVICES": lambda n: env_number(n, 0, lo=0, hi=MAX_CPU_DEVICES),
@@ -129,8 +129,8 @@ class Config:
     """Settings, read from ``TENSORLIB_*`` environment variables at import."""
 
     _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules",
-              "fusion_tier")
-    _choices = {"fusion_tier": FUSION_TIERS}
+              "compile_tier")
+    _choices = {"compile_tier": COMPILE_TIERS}
 
     enable_x64 = _scoped("enable_x64")
     disable_jit = _scoped("disable_jit")
@@ -151,11 +151,11 @@ class Config:
         # second ("tiered"), or Numba compiles before the first call returns ("compiled":
         # steady-state timings from the first call, e.g. in benchmarks), or a background
         # thread compiles it while calls run unfused ("background").
-        self.fusion_tier = env("TENSORLIB_FUSION_TIER")
+        self.compile_tier = env("TENSORLIB_COMPILE_TIER")
 
     def update(self, name: str, value) -> None:
         """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``,
-        ``"fusion_tier"`` (``"tiered"``, ``"compiled"`` or ``"background"``).
+        ``"compile_tier"`` (``"tiered"``, ``"compiled"`` or ``"background"``).
 
         Examples
         --------

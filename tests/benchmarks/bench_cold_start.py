@@ -42,7 +42,7 @@ Each number is the median of ``--runs N`` fresh processes per case (default 3; `
 1). Targets: first call, cold, <= 1.0x JAX's cold; warm <= 0.5x JAX's warm.
 
 Run: ``python tests/benchmarks/bench_cold_start.py [--quick] [--runs N] [--threads N]
-[--cpu-time]``
+[--cpu-time] [--programs mlp,chain,demo]``
 """
 
 from __future__ import annotations
@@ -252,8 +252,30 @@ def child(prog, lib, jax_cache, steady_n):
 # the parent: start the children, tabulate
 
 
+_PYCACHE = []
+
+
+def bytecode_env():
+    """Children read tensorlib from compiled bytecode, as an installed package (and JAX) is:
+    with ``PYTHONDONTWRITEBYTECODE`` set (as on some machines) an editable checkout is
+    compiled from source on every import, and the lazily imported modules of a first call
+    would be timed compiling. The bytecode goes to a temporary ``PYTHONPYCACHEPREFIX``,
+    filled once here, so the checkout is not written to."""
+    if not _PYCACHE:
+        prefix = tempfile.mkdtemp(prefix="tl-cold-start-pycache-")
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=prefix)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        root = os.path.dirname(os.path.dirname(HERE))
+        dirs = [d for d in (os.path.join(root, "tensorlib"), os.path.join(root, "backends"))
+                if os.path.isdir(d)]
+        subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        _PYCACHE.append(env)
+    return _PYCACHE[0]
+
+
 def run_child(prog, lib, env_extra, jax_cache=None, steady_n=5):
-    env = dict(os.environ, **env_extra)
+    env = dict(bytecode_env(), **env_extra)
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
     env["JAX_ENABLE_COMPILATION_CACHE"] = "false"  # the child turns it on where asked
     if lib != "jax":
@@ -393,10 +415,20 @@ def main():
     print(f"  median of {n} fresh process(es) per case (--runs N); steady: median of "
           f"{steady_n} calls after the 2nd; times are the {H.CLOCK_NAME} of the calls alone "
           "(no imports, data or parameter init); 'wall ms' is always the wall clock")
+    print("  tensorlib runs from bytecode compiled beforehand (as an installed package does), "
+          "in a temporary PYTHONPYCACHEPREFIX")
+    if "--programs" in sys.argv:  # a comma-separated subset of PROGRAMS
+        keep = sys.argv[sys.argv.index("--programs") + 1].split(",")
+        for p in [p for p in PROGRAMS if p not in keep]:
+            del PROGRAMS[p]
     runs = {p: [] for p in PROGRAMS}
-    for _ in range(n):
-        for prog in PROGRAMS:
-            runs[prog].append(one_round(prog, steady_n))
+    try:
+        for _ in range(n):
+            for prog in PROGRAMS:
+                runs[prog].append(one_round(prog, steady_n))
+    finally:
+        if _PYCACHE:
+            shutil.rmtree(_PYCACHE[0]["PYTHONPYCACHEPREFIX"], ignore_errors=True)
     summary = {}
     for prog in PROGRAMS:
         agree = check_results(prog, runs[prog])
