@@ -20,12 +20,13 @@ def compiler(monkeypatch, tmp_path):
     from tensorlib.backends.xla_backend import compiler
 
     monkeypatch.setenv("TENSORLIB_CACHE_DIR", str(tmp_path))
+    tier = tl.config.compile_tier
     tl.config.update("compile_tier", "tiered")
     # forget executables held in memory: a module of the same text (``real`` and ``conj``
     # of a float both lower to the identity) would be loaded already, as in a long session
     tl.devices()[0].backend._modules.clear()
     yield compiler
-    tl.config.update("compile_tier", "tiered")
+    tl.config.update("compile_tier", tier)
 
 
 def _graph_call(jf):
@@ -147,6 +148,27 @@ def test_a_cached_executable_is_loaded_not_run_on_the_host(compiler):
     np.testing.assert_allclose(tl.jit(f)(tnp.ones(3)), np.cos(1.0) * 3 - 0.25, rtol=1e-6)
     assert _host_calls(compiler) == before
     assert compiler.STATS["disk_loads"] == loads + 1
+
+
+def test_a_large_cached_executable_loads_while_the_host_runs(compiler, monkeypatch):
+    """A large executable (here: every executable, by lowering the threshold) takes longer
+    to load, link and run the first time than the host takes: the first call runs on the
+    host while it loads, and nothing is compiled."""
+    def f(x):
+        return tnp.sin(x) * 3.0 - 0.5
+
+    jf = tl.jit(f)
+    jf(tnp.ones(3))
+    jf(tnp.ones(3))
+    tl.devices()[0].backend._modules.clear()
+    monkeypatch.setattr(compiler, "_SMALL_EXECUTABLE", 0)
+    before = dict(compiler.STATS)
+    jg = tl.jit(f)
+    np.testing.assert_allclose(jg(tnp.ones(3)), np.sin(1.0) * 3 - 0.5, rtol=1e-6)
+    assert compiler.STATS["host_tier_calls"] == before["host_tier_calls"] + 1
+    np.testing.assert_allclose(jg(tnp.ones(3)), np.sin(1.0) * 3 - 0.5, rtol=1e-6)
+    assert compiler.STATS["disk_loads"] == before["disk_loads"] + 1
+    assert compiler.STATS["compiles"] == before["compiles"]
 
 
 def _loop(x):

@@ -62,8 +62,8 @@ class DiskCache:
     def store(self, key, blob):
         self._store.put(key, blob)
 
-    def has(self, key):
-        return self._store.has(key)
+    def size(self, key):
+        return self._store.size(key)
 
     def forget(self, key):
         self._store.forget(key)
@@ -91,10 +91,13 @@ class Module:
         """The runner already loaded for ``device``, or None."""
         return self._loaded.get(device.id)
 
-    def cached(self):
-        """Whether loading needs no compile (a serialized executable in memory or on disk)."""
+    def cached_size(self):
+        """The size of the serialized executable in memory or on disk (loading it needs no
+        compile), None when there is none."""
+        if self._blob is not None:
+            return len(self._blob)
         be = self._backend
-        return self._blob is not None or be.disk.has(be.disk.key(self.text, self.cheap))
+        return be.disk.size(be.disk.key(self.text, self.cheap))
 
     def load_soon(self, device):
         """The future of loading (compiling) for ``device`` on the compile thread, started
@@ -481,6 +484,13 @@ def _host_tier_applies(graph, donated):
     return straight(graph)
 
 
+# A serialized executable this small loads and runs its first time in a few milliseconds
+# (a 10-op elementwise chain: 9 KB, ~5 ms), less than the host tier's first call; a larger
+# one costs more (an MLP training step: 70 KB, ~45 ms to load, link and first run, most of it
+# in the first run), so its first call runs on the host while it loads.
+_SMALL_EXECUTABLE = 32 * 1024
+
+
 class _HostTier:
     """The first-call tier of a jitted graph on a CPU device (``compile_tier``).
 
@@ -489,7 +499,8 @@ class _HostTier:
     at once through the NumPy backend's compiler (NumPy and BLAS kernels, no Numba) on
     zero-copy views of the arguments; the second call (``"tiered"``, the default) waits for
     the executable, and ``"background"`` keeps running here until it is ready. ``"compiled"``
-    never runs here. The tiers compute the same operations; transcendental functions and
+    never runs here, nor does a call whose executable is small and already serialized (in
+    memory or on disk: ``_SMALL_EXECUTABLE``). The tiers compute the same operations; transcendental functions and
     reductions may differ in the last bits (NumPy's and XLA's implementations), as two XLA
     builds may. Any failure here (a kernel the host lacks, a result that does not match the
     graph's types) leaves the tier for good, and the call runs compiled."""
@@ -510,7 +521,7 @@ class _HostTier:
         mod = owner.module
         if (tier == "compiled" or dev.platform != "cpu" or mod.loaded(dev) is not None
                 or any(type(b) is not XlaBuffer or b.device is not dev for b in bufs)
-                or mod.cached()):  # loading a serialized executable takes a few ms
+                or (mod.cached_size() or _SMALL_EXECUTABLE + 1) <= _SMALL_EXECUTABLE):
             owner._host = None
             return None
         if mod.load_soon(dev).done() or (tier == "tiered" and self.calls):

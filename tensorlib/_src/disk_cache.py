@@ -220,10 +220,16 @@ class Store:
             # a walk over every entry (~0.2 s for 40,000 files): off the caller's path
             compile_thread.submit(enforce_limit)
 
-    def has(self, key: str) -> bool:
-        """Whether an entry of ``key`` exists (unchecked: ``get`` verifies it)."""
+    def size(self, key: str) -> int | None:
+        """The size in bytes of the entry of ``key``, None when there is none (unchecked:
+        ``get`` verifies it)."""
         d = folder(self.sub)
-        return d is not None and os.path.exists(_entry_path(d, key))
+        if d is None:
+            return None
+        try:
+            return os.stat(_entry_path(d, key)).st_size
+        except OSError:
+            return None
 
     def forget(self, key: str):
         """Remove the entry of ``key`` (its content was unusable although its hash matched)."""
