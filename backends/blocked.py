@@ -11,6 +11,7 @@ the same ufuncs run on the same values.
 from __future__ import annotations
 
 import numpy as np
+from tensorlib.backends.output_pool import OutputPool
 
 from tensorlib._src import dtypes
 from tensorlib._src.ops import elementwise as ew
@@ -83,6 +84,7 @@ class BlockedGroup:
         self.shape = tuple(shape)
         self.size = int(np.prod(self.shape, dtype=np.int64))
         self.out_dtypes = [np.dtype(v.aval.dtype) for v in outputs]
+        self._pool = OutputPool(self.shape, self.out_dtypes)
         self.bcast = {id(e.outputs[0]): (e.inputs[0], e.params["broadcast_dimensions"])
                       for e in eqns if e.prim is sh.broadcast_in_dim_p}
         self.steps = [e for e in eqns if e.prim is not sh.broadcast_in_dim_p]
@@ -134,7 +136,7 @@ class BlockedGroup:
         return fixed, n_tmp
 
     def __call__(self, *bufs):
-        outs = [np.empty(self.shape, dt) for dt in self.out_dtypes]
+        outs = self._pool.take()
         full = self._full_views(bufs)
         plan, _ = self._plan_cache if hasattr(self, "_plan_cache") else self._cache_plan()
         if not self.shape or self.rows >= self.shape[0]:

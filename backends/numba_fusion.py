@@ -18,6 +18,7 @@ import os
 import sys
 
 import numpy as np
+from tensorlib.backends.output_pool import OutputPool
 
 from tensorlib._src import disk_cache, dtypes
 from tensorlib._src.ops import elementwise as ew
@@ -98,10 +99,10 @@ class FusedKernel:
         self.shape = shape
         self.source = source
         self._fn = fn
-        self._out_dtypes = [np.dtype(v.aval.dtype) for v in outputs]
+        self._pool = OutputPool(shape, [v.aval.dtype for v in outputs])
 
     def __call__(self, *bufs):
-        outs = [np.empty(self.shape, dt) for dt in self._out_dtypes]
+        outs = self._pool.take()
         raw = [o.reshape(1) if o.ndim == 0 else o for o in outs]
         # 0-d inputs travel as 1-element vectors (Numba's parallel lowering rejects 0-d reads)
         self._fn(*[b.reshape(1) if b.ndim == 0 else b for b in bufs], *raw)
