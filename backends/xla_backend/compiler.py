@@ -500,9 +500,9 @@ class _HostTier:
     zero-copy views of the arguments; the second call (``"tiered"``, the default) waits for
     the executable, and ``"background"`` keeps running here until it is ready. ``"compiled"``
     never runs here, nor does a call whose executable is small and already serialized (in
-    memory or on disk: ``_SMALL_EXECUTABLE``). The tiers compute the same operations; transcendental functions and
-    reductions may differ in the last bits (NumPy's and XLA's implementations), as two XLA
-    builds may. Any failure here (a kernel the host lacks, a result that does not match the
+    memory or on disk: ``_SMALL_EXECUTABLE``). The tiers compute the same operations;
+    transcendental functions and reductions may differ in the last bits (NumPy's and XLA's
+    implementations), as two XLA builds may. Any failure here (a kernel the host lacks, a result that does not match the
     graph's types) leaves the tier for good, and the call runs compiled."""
 
     __slots__ = ("graph", "prog", "calls")
