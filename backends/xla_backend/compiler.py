@@ -502,8 +502,9 @@ class _HostTier:
     never runs here, nor does a call whose executable is small and already serialized (in
     memory or on disk: ``_SMALL_EXECUTABLE``). The tiers compute the same operations;
     transcendental functions and reductions may differ in the last bits (NumPy's and XLA's
-    implementations), as two XLA builds may. Any failure here (a kernel the host lacks, a result that does not match the
-    graph's types) leaves the tier for good, and the call runs compiled."""
+    implementations), as two XLA builds may. Any failure here (a kernel the host lacks, a
+    result that does not match the graph's types) leaves the tier for good, and the call runs
+    compiled."""
 
     __slots__ = ("graph", "prog", "calls")
 
