@@ -55,9 +55,7 @@ def _kernel_kind(jf):
 
 @pytest.mark.parametrize("fn", [arith, transcendental], ids=["numba", "blocked"])
 def test_held_results_are_never_overwritten(fn):
-    jf = tl.jit(fn)
-    x1, y1 = _inputs(1)
-    x2, y2 = _inputs(2)
+    jf, (x1, y1), (x2, y2) = tl.jit(fn), _inputs(1), _inputs(2)
     first = jf(x1, y1)
     assert _kernel_kind(jf) & {"FusedKernel", "BlockedGroup", "_Tiered"}
     copies = [np.array(o) for o in first]
@@ -71,9 +69,7 @@ def test_held_results_are_never_overwritten(fn):
 
 @pytest.mark.parametrize("fn", [arith, transcendental], ids=["numba", "blocked"])
 def test_dropped_results_are_reused(fn):
-    jf = tl.jit(fn)
-    x1, y1 = _inputs(1)
-    x2, y2 = _inputs(2)
+    jf, (x1, y1), (x2, y2) = tl.jit(fn), _inputs(1), _inputs(2)
     a = jf(x1, y1)
     addrs = {_addr(o) for o in a}
     del a
@@ -86,9 +82,7 @@ def test_dropped_results_are_reused(fn):
 
 @pytest.mark.parametrize("keep", ["numpy view", "tensorlib slice", "dlpack", "memoryview"])
 def test_views_and_exports_keep_a_buffer_alive(keep):
-    jf = tl.jit(arith)
-    x1, y1 = _inputs(1)
-    x2, y2 = _inputs(2)
+    jf, (x1, y1), (x2, y2) = tl.jit(arith), _inputs(1), _inputs(2)
     out = jf(x1, y1)[0]
     if keep == "numpy view":
         held = np.asarray(out)[::3]
