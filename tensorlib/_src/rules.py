@@ -67,6 +67,21 @@ vjp_fwd_rules = MappingProxyType(_vjp_fwd_rules)
 axis_primitives = _axis_primitives.keys()
 
 
+_listeners: list = []
+
+
+def on_change(fn):
+    """Call ``fn()`` whenever a rule is registered or forgotten: for caches derived from the
+    tables (the tape's per-primitive classification)."""
+    _listeners.append(fn)
+    return fn
+
+
+def _changed():
+    for fn in _listeners:
+        fn()
+
+
 def register(table: dict, prim, fn, kind: str):
     """Put ``fn`` in the private ``table`` under ``prim``; a second registration raises.
 
@@ -75,6 +90,7 @@ def register(table: dict, prim, fn, kind: str):
     if prim in table:
         raise ValueError(f"{kind} rule for primitive '{prim.name}' is already defined")
     table[prim] = fn
+    _changed()
     return fn
 
 
@@ -98,8 +114,10 @@ def def_vjp(prim, *, linear=False, wants_mask=False):
         register(_vjp_rules, prim, fn, "VJP")
         if linear:
             _linear_vjp[prim] = None
+            _changed()
         if wants_mask:
             _vjp_wants_mask[prim] = None
+            _changed()
         return fn
     return reg
 
@@ -125,6 +143,7 @@ def def_nondiff(prim):
 
     Idempotent: declaring it twice is harmless (there is no rule to fight over)."""
     _nondiff[prim] = None
+    _changed()
     return prim
 
 
@@ -150,3 +169,4 @@ def _forget(prim):
                   _vjp_fwd_rules, _nondiff, _linear_vjp, _vjp_wants_mask, _axis_primitives,
                   *_lowerings.values()):
         table.pop(prim, None)
+    _changed()

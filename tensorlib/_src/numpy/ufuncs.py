@@ -41,14 +41,15 @@ def _binary_fast(prim, name, inexact=False, doc=None):
         elif isinstance(x, Tracer):
             # the same shortcuts for traced values (a grad's tape, a jvp): no promotion pass
             if isinstance(y, Array):
-                if (x.dtype == y.dtype and x.shape == y.shape and x._weak == y._weak
-                        and not (inexact and x.dtype.kind in "iub")):
-                    return prim.bind(x, y)
+                dt = x.dtype
+                if (dt == y.dtype and x.shape == y.shape and x._weak == y._weak
+                        and not (inexact and dt.kind in "iub")):
+                    return bind(prim, (x, y), _NO_PARAMS)
             elif ty in _FAST_SCALARS and _keeps_dtype(x.dtype, y, inexact):
-                return prim.bind(x, _scalar_like(x, y))
+                return bind(prim, (x, _scalar_like(x, y)), _NO_PARAMS)
         elif isinstance(y, Tracer) and tx in _FAST_SCALARS and _keeps_dtype(y.dtype, x,
                                                                             inexact):
-            return prim.bind(_scalar_like(y, x), y)
+            return bind(prim, (_scalar_like(y, x), y), _NO_PARAMS)
         x, y = promote(name, x, y)
         return prim.bind(x, y)
 

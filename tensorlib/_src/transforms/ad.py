@@ -14,7 +14,9 @@ from tensorlib._src.core import (
     Array,
     Trace,
     Tracer,
+    _tls,
     bind,
+    eval_primitive,
     get_aval,
     new_trace,
 )
@@ -25,6 +27,7 @@ from tensorlib._src.rules import (
     jvp_rules,
     linear_vjp,
     nondiff,
+    on_change,
     vjp_fwd_rules,
     vjp_rules,
     vjp_wants_mask,
@@ -37,6 +40,26 @@ from tensorlib.errors import MissingRuleError
 # Linear primitives whose VJP rules read neither inputs nor outputs: the tape keeps nothing.
 _NO_INPUTS = {add_p, sub_p, neg_p}
 _NONES = [[None] * n for n in range(8)]
+
+# How the tape treats each primitive, from the rule tables (cleared when a rule changes):
+# its own inline/split rule, no derivative, a VJP that needs no input values, or the rest.
+_SPECIAL, _NONDIFF, _NO_INPUT_VALUES, _GENERAL = "special", "nondiff", "no inputs", "general"
+_KIND: dict = {}
+on_change(_KIND.clear)
+
+
+def _kind(prim):
+    if prim in inline_rules or prim in vjp_fwd_rules:
+        k = _SPECIAL
+    elif prim in nondiff:
+        k = _NONDIFF
+    elif prim in _NO_INPUTS and not prim.multiple_results:
+        k = _NO_INPUT_VALUES
+    else:
+        k = _GENERAL
+    _KIND[prim] = k
+    return k
+
 
 
 class TapeTracer(Tracer):
@@ -89,9 +112,12 @@ class TapeTrace(Trace):
 
     def process(self, prim, args, params):
         """The hot path: unwrap this tape's tracers without wrapping constants first."""
-        if prim in inline_rules or prim in vjp_fwd_rules:
+        kind = _KIND.get(prim)
+        if kind is None:
+            kind = _kind(prim)
+        if kind is _SPECIAL:
             return self.process_primitive(prim, [self.full_raise(a) for a in args], params)
-        primals, in_vars, live = [], [], False
+        primals, in_vars, live, concrete = [], [], False, True
         for a in args:
             if type(a) is TapeTracer and a._trace is self:
                 p = a.primal
@@ -101,10 +127,18 @@ class TapeTrace(Trace):
             else:
                 p = a  # a constant or a value of a lower level
                 in_vars.append(None)
+            concrete = concrete and type(p) is Array
             primals.append(p)
-        out = bind(prim, primals, params)  # the level below: eager, or an outer transformation
-        if not live or prim in nondiff:
+        if concrete and _tls.dynamic is None:
+            out = eval_primitive(prim, primals, params)  # nothing below this tape: run it
+        else:
+            out = bind(prim, primals, params)  # the level below: an outer transformation
+        if not live or kind is _NONDIFF:
             return out
+        if kind is _NO_INPUT_VALUES:  # the hot path of _record, inlined (add, sub, neg)
+            var = Var()
+            self.tape.append(Eqn(prim, in_vars, params, [var], _NONES[len(primals)], None))
+            return TapeTracer(self, out, var)
         return self._record(prim, primals, in_vars, params, out)
 
     def _record(self, prim, primals, in_vars, params, out):
@@ -158,18 +192,25 @@ def backward_pass(tape, seeds):
     """Walk ``tape`` backwards from ``seeds`` (Var -> cotangent); return the cotangent table."""
     ct_env = dict(seeds)
     pop = ct_env.pop
+    rules = vjp_rules
     for eqn in reversed(tape):
         outs = eqn.outputs
-        if len(outs) == 1:
+        prim = eqn.prim
+        if len(outs) == 1 and not prim.multiple_results and prim not in vjp_wants_mask:
+            # the hot path, inlined: one output, the rule called on it directly
             ct = pop(outs[0], None)
             if ct is None:
                 continue
-            cts = [ct]
+            rule = rules.get(prim)
+            if rule is None:
+                raise MissingRuleError("VJP", prim)
+            ov = eqn.out_vals
+            in_cts = rule(ct, ov[0] if ov else None, *eqn.in_vals, **eqn.params)
         else:
             cts = [pop(v, None) for v in outs]
             if all(c is None for c in cts):
                 continue
-        in_cts = _apply_vjp(eqn, cts)
+            in_cts = _apply_vjp(eqn, cts)
         for v, ct in zip(eqn.inputs, in_cts):
             if v is None or ct is None:
                 continue
