@@ -63,29 +63,26 @@ def _kind(prim):
 
 
 class TapeTracer(Tracer):
-    __slots__ = ("primal", "var")
+    # shape, dtype and the weak flag are copied from the primal (which never changes): the
+    # NumPy-API layer reads them on every operation, and a slot is cheaper than a property
+    __slots__ = ("primal", "var", "shape", "dtype", "_weak")
 
     def __init__(self, trace, primal, var):
         self._trace = trace
         self.primal = primal
         self.var = var
+        if type(primal) is Array:
+            b = primal._buf
+            self.shape = b.shape
+            self.dtype = b.dtype
+            self._weak = primal._weak
+        else:  # a tracer of an outer transformation, or a constant
+            a = get_aval(primal)
+            self.shape, self.dtype, self._weak = a.shape, a.dtype, a.weak_type
 
     @property
     def aval(self):
         return get_aval(self.primal)
-
-    # Read straight through to the primal: the NumPy-API layer asks these on every operation.
-    @property
-    def shape(self):
-        return self.primal.shape
-
-    @property
-    def dtype(self):
-        return self.primal.dtype
-
-    @property
-    def _weak(self):
-        return self.primal._weak
 
     @property
     def ndim(self):
