@@ -62,15 +62,16 @@ def _kind(prim):
 
 
 
-class TapeTracer(Tracer):
-    # shape, dtype and the weak flag are copied from the primal (which never changes): the
-    # NumPy-API layer reads them on every operation, and a slot is cheaper than a property
-    __slots__ = ("primal", "var", "shape", "dtype", "_weak")
+class PrimalTracer(Tracer):
+    """A tracer that carries a primal value (the tape's and forward mode's).
 
-    def __init__(self, trace, primal, var):
-        self._trace = trace
+    Shape, dtype and the weak flag are copied from the primal, which never changes: the
+    NumPy-API layer reads them on every operation, and a slot is cheaper than a property."""
+
+    __slots__ = ("primal", "shape", "dtype", "_weak")
+
+    def _set_primal(self, primal):
         self.primal = primal
-        self.var = var
         if type(primal) is Array:
             b = primal._buf
             self.shape = b.shape
@@ -81,16 +82,25 @@ class TapeTracer(Tracer):
             self.shape, self.dtype, self._weak = a.shape, a.dtype, a.weak_type
 
     @property
-    def aval(self):
-        return get_aval(self.primal)
+    def ndim(self):
+        return len(self.shape)
 
     @property
-    def ndim(self):
-        return self.primal.ndim
+    def aval(self):
+        return get_aval(self.primal)
 
     def concrete_value(self):
         p = self.primal
         return p if type(p) is Array else (p.concrete_value() if isinstance(p, Tracer) else None)
+
+
+class TapeTracer(PrimalTracer):
+    __slots__ = ("var",)
+
+    def __init__(self, trace, primal, var):
+        self._trace = trace
+        self._set_primal(primal)
+        self.var = var
 
 
 class TapeTrace(Trace):
@@ -289,26 +299,13 @@ def instantiate(ct, like):
 # forward mode
 
 
-class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+class JVPTracer(PrimalTracer):
+    __slots__ = ("tangent",)
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
-        self.primal = primal
+        self._set_primal(primal)
         self.tangent = tangent
-
-    @property
-    def aval(self):
-        return get_aval(self.primal)
-
-    shape = TapeTracer.shape
-    dtype = TapeTracer.dtype
-    _weak = TapeTracer._weak
-    ndim = TapeTracer.ndim
-
-    def concrete_value(self):
-        p = self.primal
-        return p if type(p) is Array else (p.concrete_value() if isinstance(p, Tracer) else None)
 
 
 class JVPTrace(Trace):
