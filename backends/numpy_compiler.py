@@ -150,6 +150,56 @@ def _run_impl(prim, params, weak, bufs):
     return [a._buf for a in (res if prim.multiple_results else (res,))]
 
 
+def _ufunc_binaries():
+    from tensorlib._src.ops import elementwise as ew
+
+    # binary primitives whose NumPy kernel is the ufunc itself (NumPy broadcasting applies);
+    # div only on inexact dtypes (integer division has its own kernel)
+    return {ew.add_p, ew.sub_p, ew.mul_p, ew.div_p, ew.max_p, ew.min_p}
+
+
+def elide_broadcasts(graph, units):
+    """Single binary equations read the operand of a ``broadcast_in_dim`` instead of the
+    broadcast, where NumPy's own broadcasting gives the same result: the broadcast aligns the
+    trailing axes (``b`` of ``h @ W + b``), the other operand has the full shape, and the
+    kernel is a ufunc. A broadcast left without users is dropped: in a small-array program
+    (a deep MLP's bias adds and their gradients) each is a step of its own."""
+    from tensorlib._src.ir import Eqn
+    from tensorlib._src.ops import elementwise as ew
+    from tensorlib._src.ops import shape as sh
+
+    binaries = _ufunc_binaries()
+    src = {}  # id(broadcast output) -> its operand, for trailing-aligned broadcasts
+    for kind, obj, _, _ in units:
+        if kind == "eqn" and obj.prim is sh.broadcast_in_dim_p:
+            x, out = obj.inputs[0], obj.outputs[0]
+            n, r = len(out.aval.shape), len(x.aval.shape)
+            if tuple(obj.params["broadcast_dimensions"]) == tuple(range(n - r, n)):
+                src[id(out)] = x
+    if not src:
+        return units
+    rewritten = []
+    for kind, obj, ins, outs in units:
+        if (kind == "eqn" and obj.prim in binaries and not obj.params and len(ins) == 2
+                and (obj.prim is not ew.div_p
+                     or np.dtype(obj.outputs[0].aval.dtype).kind in "fc")):
+            shape = obj.outputs[0].aval.shape
+            new = list(ins)
+            for i in (0, 1):
+                other = ins[1 - i]
+                if id(ins[i]) in src and other.aval.shape == shape and id(other) not in src:
+                    new[i] = src[id(ins[i])]
+                    break
+            if new != list(ins):
+                rewritten.append((kind, Eqn(obj.prim, new, obj.params, obj.outputs), new, outs))
+                continue
+        rewritten.append((kind, obj, ins, outs))
+    used = {id(v) for _, _, ins, _ in rewritten for v in ins}
+    used.update(id(v) for v in graph.outvars)
+    return [u for u in rewritten if not (u[0] == "eqn" and id(u[1].outputs[0]) in src
+                                         and id(u[1].outputs[0]) not in used)]
+
+
 def _group_kernel(group, numba=True):
     """The cost model's choice for one fusion group (never a Numba loop without ``numba``).
 
@@ -259,7 +309,7 @@ def compile_graph(graph, numba=True):
     from tensorlib._src.control.optimize import split_scans
 
     graph = split_scans(graph)
-    units = _units(graph)
+    units = elide_broadcasts(graph, _units(graph))
     slot, steps = plan(graph, units, lambda g: _group_kernel(g, numba), _kernel, specialize)
     # a graph staged under another backend (a control-flow body, a custom rule's graph) may
     # hold that backend's constants: the program reads them as host arrays
