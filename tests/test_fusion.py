@@ -189,3 +189,34 @@ def test_compile_tier_is_checked():
                                           "'background', got 'fast'"):
         tl.config.update("compile_tier", "fast")
     assert tl.config.compile_tier == "tiered"
+
+
+def _prims(jf):
+    (entry,) = jf._cache.values()
+    return [u[1].prim.name for u in entry.exe.run.units if u[0] == "eqn"]
+
+
+def test_trailing_broadcasts_are_left_to_numpy():
+    """``h @ W + b``: the add reads ``b`` itself (NumPy broadcasts it) and the broadcast step
+    is gone; a broadcast along a leading axis, or one whose sibling is broadcast too, stays."""
+    rng = np.random.default_rng(0)
+    h, W = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((3, 5)).astype(
+        np.float32)
+    b, c = rng.standard_normal(5).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+
+    jf = tl.jit(lambda h, W, b: tnp.tanh(h @ W + b))
+    np.testing.assert_allclose(jf(h, W, b), np.tanh(h @ W + b), rtol=1e-5)
+    assert "broadcast_in_dim" not in _prims(jf) and "add" in _prims(jf)
+
+    lead = tl.jit(lambda h, W, c: h @ W + c[:, None])  # axis 0: not NumPy's alignment
+    np.testing.assert_allclose(lead(h, W, c), h @ W + c[:, None], rtol=1e-5)
+
+    both = tl.jit(lambda b, c: tnp.broadcast_to(b, (4, 5)) * tnp.broadcast_to(b, (4, 5)) + 1)
+    np.testing.assert_allclose(both(b, c), np.broadcast_to(b * b + 1, (4, 5)), rtol=1e-6)
+    assert both(b, c).shape == (4, 5)
+
+    g = tl.jit(tl.grad(lambda W, b: tnp.sum(tnp.tanh(h @ W + b) ** 2), argnums=(0, 1)))
+    gw, gb = g(W, b)
+    t = np.tanh(h @ W + b)
+    np.testing.assert_allclose(gb, (2 * t * (1 - t * t)).sum(0), rtol=1e-4)
+    np.testing.assert_allclose(gw, h.T @ (2 * t * (1 - t * t)), rtol=1e-4)
