@@ -196,7 +196,8 @@ def elide_broadcasts(graph, units):
         rewritten.append((kind, obj, ins, outs))
     used = {id(v) for _, _, ins, _ in rewritten for v in ins}
     used.update(id(v) for v in graph.outvars)
-    return [u for u in rewritten if not (u[0] == "eqn" and id(u[1].outputs[0]) in src
+    return [u for u in rewritten if not (u[0] == "eqn" and u[1].prim is sh.broadcast_in_dim_p
+                                         and id(u[1].outputs[0]) in src
                                          and id(u[1].outputs[0]) not in used)]
 
 

@@ -10,6 +10,7 @@ from tensorlib._src.api import (
     hessian as hessian,
     jacfwd as jacfwd,
     jacrev as jacrev,
+    jacrev as jacobian,
     jvp as jvp,
     linearize as linearize,
     stop_gradient as stop_gradient,
@@ -25,8 +26,16 @@ from tensorlib._src.control.remat import (
     checkpoint_policies as checkpoint_policies,
     remat as remat,
 )
+from tensorlib._src.abstract import (
+    ShapeDtypeStruct as ShapeDtypeStruct,
+    eval_shape as eval_shape,
+    make_jaxpr as make_graph,  # tensorlib's name since the first release
+    make_jaxpr as make_jaxpr,
+)
 from tensorlib._src.backend import (
     backend as backend,
+    block_until_ready as block_until_ready,
+    device_get as device_get,
     default_backend as default_backend,
     device_put as device_put,
     device_count as device_count,
@@ -41,7 +50,6 @@ from tensorlib._src.transforms.jit import (
     disable_jit as disable_jit,
     enable_x64 as enable_x64,
     jit as jit,
-    make_graph as make_graph,
 )
 from tensorlib._src.core import Array as Array
 from tensorlib import debug as debug

@@ -31,6 +31,7 @@ from tensorlib.backends.xla_backend.buffers import XlaBuffer
 from tensorlib._src import compile_thread, disk_cache
 from tensorlib._src.config import config
 from tensorlib._src.core import AbstractArray, Array
+from tensorlib._src.errors_util import check_result_size
 from tensorlib._src.rules import shape_rules
 from tensorlib.errors import BackendMismatchError, ShapeError
 
@@ -324,6 +325,9 @@ def make_kernel(backend, prim, host):
         in_avals = [AbstractArray(b.shape, b.dtype) for b in bufs]
         outs = rule(*in_avals, **params) if rule is not None else None
         outs = outs if multiple else [outs]
+        if rule is not None:
+            for o in outs:  # XLA would abort the process allocating it
+                check_result_size(prim.name, o.shape, o.dtype)
         if rule is not None and lowering.can_lower(prim, params, in_avals + outs):
             if lowering.sub_graphs(params):
                 # control flow: the whole loop as one executable, its body's constants hoisted

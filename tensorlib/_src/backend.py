@@ -116,6 +116,51 @@ def local_device_count(backend: str | None = None) -> int:
     return len(local_devices(backend=backend))
 
 
+def block_until_ready(x):
+    """Wait until every array in the pytree ``x`` is computed; return ``x``.
+
+    The XLA backend dispatches asynchronously: time a computation with this (or
+    ``Array.block_until_ready``) around it. Leaves that are not arrays are left alone.
+
+    Examples
+    --------
+    >>> out = tl.block_until_ready({"y": tnp.ones(3) * 2, "n": 1})
+    >>> out["y"]
+    Array([2., 2., 2.], dtype=float32)
+    """
+    from tensorlib._src.tree_util import tree_leaves
+
+    for leaf in tree_leaves(x):
+        if isinstance(leaf, core.Array) and not isinstance(leaf, core.Tracer):
+            leaf.block_until_ready()
+    return x
+
+
+def device_get(x):
+    """The pytree ``x`` with every array copied to the host as a NumPy array (as
+    ``jax.device_get``); other leaves are returned as they are.
+
+    Examples
+    --------
+    >>> tl.device_get({"w": tnp.arange(3), "step": 7})
+    {'step': 7, 'w': array([0, 1, 2], dtype=int32)}
+    """
+    import numpy as np
+
+    from tensorlib._src.tree_util import tree_map
+    from tensorlib.errors import ConcretizationTypeError
+
+    def get(leaf):
+        if isinstance(leaf, core.Tracer):
+            raise ConcretizationTypeError(
+                f"device_get: got a traced value {leaf.aval.str_short()}; its value is not "
+                "known inside a transformation. Call device_get outside it, or use "
+                "tensorlib.debug.print to see values while tracing.")
+        return np.asarray(leaf) if isinstance(leaf, core.Array) else leaf
+
+    return tree_map(get, x)
+
+
 def device_put(x, device=None):
     """Move ``x`` (an Array, NumPy array or pytree of them) to ``device`` (or a backend name).
 

@@ -40,6 +40,19 @@ class Eqn:
     def __repr__(self):
         return f"Eqn({self.prim.name}, {len(self.inputs)} in, {len(self.outputs)} out)"
 
+    # JAX's names for the same fields (``jax.core.JaxprEqn``): programs that walk a jaxpr
+    @property
+    def primitive(self):
+        return self.prim
+
+    @property
+    def invars(self):
+        return self.inputs
+
+    @property
+    def outvars(self):
+        return self.outputs
+
 
 class Graph:
     """A staged function: ``constvars`` (bound to ``consts``), ``invars``, ``eqns``, ``outvars``.
@@ -57,6 +70,11 @@ class Graph:
         self.invars = list(invars)
         self.eqns = list(eqns)
         self.outvars = list(outvars)
+
+    @property
+    def jaxpr(self):
+        """The graph itself: JAX's ``ClosedJaxpr.jaxpr`` (a graph here holds its constants)."""
+        return self
 
     @property
     def in_avals(self):

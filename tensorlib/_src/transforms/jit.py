@@ -13,10 +13,13 @@ import functools
 import inspect
 import weakref
 
+import numpy as np
+
 from tensorlib._src import core, disk_cache
 from tensorlib._src.buffers import DeletedBuffer
 from tensorlib._src.config import config
 from tensorlib._src.core import Array, Primitive, Tracer, asarray, get_aval
+from tensorlib._src.errors_util import check_result_size
 from tensorlib._src.ir import eval_graph
 from tensorlib._src.rules import def_inline
 from tensorlib._src.transforms.batching import def_inline_batch
@@ -41,7 +44,19 @@ class Executable:
         self.donated = tuple(donated)
 
 
+def _check_sizes(graph):
+    """Refuse, before compiling, a program with a value larger than this machine's memory
+    (XLA would abort the process allocating it; NumPy would walk a broadcast view that
+    large). Tracing alone never allocates, so ``eval_shape`` of such a program works."""
+    for e in graph.eqns:
+        for v in e.outputs:
+            a = v.aval
+            if a is not None:
+                check_result_size(e.prim.name, a.shape, np.dtype(a.dtype))
+
+
 def compile_graph(graph, backend, donate=()):
+    _check_sizes(graph)
     comp = getattr(backend, "compile", None)
     if comp is None:
         return Executable(graph, lambda *args: eval_graph(graph, graph.consts, list(args)), backend)
@@ -309,9 +324,13 @@ class JitFunction:
 
     def trace(self, *args, **kwargs):
         """The staged graph for these arguments (traces, does not compile or run)."""
+        return self.trace_with_tree(*args, **kwargs)[0]
+
+    def trace_with_tree(self, *args, **kwargs):
+        """``(graph, out_tree)``: the staged graph and the structure of the outputs."""
         flat, in_tree, key, static_pos, nargs = self._flat_and_key(args, kwargs)
-        closed, _ = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
-        return closed.graph
+        closed, out_tree = self._stage(flat, in_tree, static_pos, nargs, args, kwargs)
+        return closed.graph, out_tree
 
     def lower(self, *args, **kwargs):
         """Trace and lower for these arguments, without compiling: a :class:`Lowered`, whose
@@ -389,25 +408,6 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
     if fun is None:
         return lambda f: JitFunction(f, static_argnums, static_argnames, donate_argnums)
     return JitFunction(fun, static_argnums, static_argnames, donate_argnums)
-
-
-def make_graph(fun, static_argnums=()):
-    """``make_graph(f)(*args)`` returns the staged Graph of ``f`` (prints like a jaxpr).
-
-    Examples
-    --------
-    >>> import tensorlib as tl, tensorlib.numpy as tnp
-    >>> print(tl.make_graph(lambda x: tnp.log(x) / tnp.log(2.0))(tnp.float32(1.0)))
-    { lambda ; a:f32[]. let
-        b:f32[] = log a
-        c:f32[] = div b 0.6931472:f32[]
-        in (c,) }
-    """
-
-    def make(*args, **kwargs):
-        return JitFunction(fun, static_argnums).trace(*args, **kwargs)
-
-    return make
 
 
 def disable_jit(disable: bool = True):
