@@ -284,3 +284,41 @@ def test_lower_compile_as_jax():
     assert "sin" in str(f.trace(x, y))
     with pytest.raises(TypeError, match="Compiled: called with arguments of another signature"):
         compiled(tnp.ones(4), tnp.ones(4))
+
+
+def test_pytree_arguments_fast_path_follows_structure_and_types():
+    """A cached call with pytree arguments walks them against the last structure: a call of
+    the same structure reuses the executable, any change of structure, dtype, shape or weak
+    type retraces, and every result is right."""
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "a b")
+    f = tl.jit(lambda p, d: (p[0][0] * 2 + d["x"], d["y"]))
+    p = [(tnp.ones(3), tnp.zeros(2))]
+    d = {"x": tnp.arange(3.0), "y": tnp.ones(1)}
+    want = np.ones(3) * 2 + np.arange(3.0)
+    for _ in range(3):
+        out = f(p, d)
+        np.testing.assert_allclose(out[0], want)
+    assert f.trace_count == 1
+    assert f._tree is not None and len(f._tree_fast) == 1  # the pytree fast path was set up
+    cases = [
+        ([(tnp.full(3, 2.0), tnp.zeros(2))], d, np.full(3, 4.0) + np.arange(3.0)),  # values
+        ([(tnp.ones(3), tnp.zeros(2))], {"x": tnp.arange(3.0), "z": tnp.ones(1),
+                                          "y": tnp.ones(1)}, want),                 # new key
+        ([[tnp.ones(3), tnp.zeros(2)]], d, want),                                   # list
+        ([Pair(tnp.ones(3), tnp.zeros(2))], d, want),                               # namedtuple
+        ([(tnp.ones(3, dtype=tnp.int32), tnp.zeros(2))], d, want),                  # dtype
+        ([(tnp.ones(3), None)], d, want),                                            # None leaf
+        ([(1.0, tnp.zeros(2))], {"x": tnp.arange(3.0), "y": tnp.ones(1)}, want),    # scalar
+    ]
+    for args_p, args_d, expected in cases:
+        for _ in range(2):
+            out = f(args_p, args_d)
+            np.testing.assert_allclose(out[0], expected)
+            ref = args_d["y"]
+            assert out[1].shape == ref.shape
+    jf = tl.jit(lambda t: t[0] + t[1])
+    w = jf((2.0, tnp.ones(2)))  # weak scalar leaf: not a plain array, the general path
+    assert w.dtype == np.float32 and not w.weak_type
+    assert jf((tnp.ones(2), tnp.ones(2))).dtype == np.float32

@@ -110,6 +110,15 @@ class PyTreeDef:
             return leaves[0]
         return _unflatten(self, iter(leaves))
 
+    def match_leaves(self, tree: Any) -> list[Any] | None:
+        """The leaves of ``tree`` if its structure is exactly this one, else None.
+
+        ``tree_flatten(tree)`` would give the same leaves and an equal structure; this walk
+        builds no structure, hashes nothing and compares as it goes, so a cached call (jit)
+        checks its arguments' structure for the price of walking them."""
+        leaves: list = []
+        return leaves if _match(self, tree, leaves) else None
+
     def flatten_up_to(self, tree: Any) -> list[Any]:
         """Flatten ``tree`` only as deep as this (prefix) structure.
 
@@ -226,6 +235,28 @@ def _flatten(x: Any, leaves: list, is_leaf: IsLeafFn | None) -> PyTreeDef:
     else:
         defs = tuple([_flatten(c, leaves, is_leaf) for c in children])
     return PyTreeDef(kind, aux, defs, len(leaves) - start)
+
+
+def _match(td: PyTreeDef, x: Any, leaves: list) -> bool:
+    kind = td._kind
+    node = _registry_get(type(x))
+    if node is None and isinstance(x, tuple) and hasattr(x, "_fields"):
+        node = _NAMEDTUPLE
+    if kind is None:  # a leaf of ``td``: ``x`` must be a leaf too
+        if node is not None:
+            return False
+        leaves.append(x)
+        return True
+    if node is not kind:
+        return False
+    children, aux = kind.flatten(x)
+    expected = td._children
+    if len(children) != len(expected) or not bool(aux == td._aux):
+        return False
+    for c, t in zip(children, expected):
+        if not _match(t, c, leaves):
+            return False
+    return True
 
 
 def _flatten_children(children: Iterable[Any], leaves: list) -> tuple[PyTreeDef, ...]:

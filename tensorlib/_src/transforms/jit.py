@@ -213,6 +213,9 @@ class JitFunction:
                              "static argument has no buffer to donate")
         self._cache: dict = {}
         self._fast: dict = {}
+        # pytree arguments: the last structure seen, and its entries by leaf signature
+        self._tree = None
+        self._tree_fast: dict = {}
         _LIVE.add(self)
         self._fast_ok = not self.static_argnums and not self.static_argnames
         self.trace_count = 0
@@ -293,7 +296,7 @@ class JitFunction:
                                 getattr(self.fun, "__name__", "fun"))
             if entry.cacheable:
                 self._cache[key] = entry
-        return entry, flat
+        return entry, flat, in_tree
 
     def __call__(self, *args, **kwargs):
         if config.disable_jit:
@@ -311,10 +314,27 @@ class JitFunction:
                 if entry is not None and not config.debug_nans:
                     return tree_unflatten(entry.out_tree, core.bind(jit_call_p, args,
                                                                     entry.params))
-        entry, flat = self._entry(args, kwargs)
-        if (not kwargs and entry.cacheable and self._fast_ok and len(flat) == len(args)
-                and all(type(a) is Array and b is a for a, b in zip(args, flat))):
-            self._fast[_fast_key(args)] = entry
+            elif self._tree is not None:
+                # pytree arguments of the structure last seen: their leaves, walked once
+                # against it (no structure built or hashed), then the same per-leaf key
+                leaves = self._tree.match_leaves((list(args), {}))
+                if leaves is not None:
+                    try:
+                        entry = self._tree_fast.get(_fast_key(leaves))
+                    except AttributeError:  # a leaf that is not a plain array
+                        entry = None
+                    if entry is not None and not config.debug_nans:
+                        return tree_unflatten(entry.out_tree, core.bind(jit_call_p, leaves,
+                                                                        entry.params))
+        entry, flat, in_tree = self._entry(args, kwargs)
+        if not kwargs and entry.cacheable and self._fast_ok:
+            if len(flat) == len(args) and all(type(a) is Array and b is a
+                                               for a, b in zip(args, flat)):
+                self._fast[_fast_key(args)] = entry
+            elif all(type(a) is Array for a in flat):
+                if in_tree != self._tree:
+                    self._tree, self._tree_fast = in_tree, {}
+                self._tree_fast[_fast_key(flat)] = entry
         outs = core.bind(jit_call_p, (*flat, *entry.captured), entry.params)
         if config.debug_nans and _has_nan(outs):
             # Re-run eagerly: the eager interpreter raises at the first operation with a NaN.
