@@ -174,12 +174,19 @@ def getitem(x, idx, mode="clip"):
     adv = [d for d, e in enumerate(entries) if not isinstance(e, slice)]
     if not adv:
         return _apply_slices(x, entries)
-    for d in adv:
-        e = entries[d]
-        if _is_int_scalar(e):
-            n = x.shape[d]
-            if not -n <= int(e) < n:
-                raise IndexError(f"index {int(e)} is out of bounds for axis {d} with size {n}")
+    oob = [d for d in adv if _is_int_scalar(entries[d])
+           and not -x.shape[d] <= int(entries[d]) < x.shape[d]]
+    if oob:
+        # Out of bounds, as in JAX: the gather's mode decides (clamped by default, filled
+        # for mode="fill", dropped by a scatter), not an IndexError. The index is brought
+        # into int32 range first; beyond the axis by one or more, it stays out of bounds.
+        entries = list(entries)
+        for d in oob:
+            e, n = int(entries[d]), x.shape[d]
+            if not -2**31 <= e < 2**31:
+                raise OverflowError(f"indexing: Python int {e} too large to convert to int32 "
+                                    f"(axis {d} has size {n})")
+            entries[d] = asarray(np.int32(builtins.max(-n - 1, builtins.min(e, n))))
     if builtins.all(_is_int_scalar(entries[d]) for d in adv):
         # only static ints: a static slice and a reshape
         ents = [slice(int(e) % x.shape[d], int(e) % x.shape[d] + 1) if _is_int_scalar(e) else e
@@ -207,19 +214,23 @@ def getitem(x, idx, mode="clip"):
     return out
 
 
-def _flat_positions(x, idx):
-    """Flat positions of the elements ``x[idx]`` selects; out-of-bounds positions are -1."""
+def _flat_positions(x, idx, index_mode=None):
+    """Flat positions of the elements ``x[idx]`` selects. Out-of-bounds indices are clamped
+    with ``index_mode="clip"``; otherwise their positions are -1 (the update is dropped, JAX's
+    default for scatters)."""
     n = x.size
     ids = sh.reshape(sh.iota(dtypes.int32, n), x.shape)
+    if index_mode == "clip":
+        return getitem(ids, idx, mode="clip")
     ids = ew.add(ids, ew.full(ids.shape, 1, dtypes.int32))
     sel = getitem(ids, idx, mode="fill")
     return ew.sub(sel, ew.full(sel.shape, 1, dtypes.int32))
 
 
-def scatter_update(x, idx, values, mode, op_name):
-    """``x.at[idx].<mode>(values)``."""
+def scatter_update(x, idx, values, mode, op_name, index_mode=None):
+    """``x.at[idx].<mode>(values)``; ``index_mode`` is the ``.at`` method's ``mode=``."""
     x = asarray(x)
-    pos = _flat_positions(x, idx)
+    pos = _flat_positions(x, idx, index_mode)
     v = asarray(values)
     if v.dtype != x.dtype:
         v = ew.convert_element_type(v, x.dtype, x.weak_type)
@@ -273,19 +284,20 @@ class _IndexUpdateRef:
 
     def set(self, values, *, mode=None):
         _check_mode("set", mode)
-        return scatter_update(self.array, self.index, values, "set", "set")
+        return scatter_update(self.array, self.index, values, "set", "set", mode)
 
     def add(self, values, *, mode=None):
         _check_mode("add", mode)
-        return scatter_update(self.array, self.index, values, "add", "add")
+        return scatter_update(self.array, self.index, values, "add", "add", mode)
 
     def subtract(self, values, *, mode=None):
         _check_mode("subtract", mode)
-        return scatter_update(self.array, self.index, -asarray(values), "add", "subtract")
+        return scatter_update(self.array, self.index, -asarray(values), "add", "subtract",
+                              mode)
 
     def multiply(self, values, *, mode=None):
         _check_mode("multiply", mode)
-        return scatter_update(self.array, self.index, values, "mul", "multiply")
+        return scatter_update(self.array, self.index, values, "mul", "multiply", mode)
 
     mul = multiply
 
@@ -293,21 +305,22 @@ class _IndexUpdateRef:
         _check_mode("divide", mode)
         from tensorlib._src.numpy.ufuncs import reciprocal
 
-        return scatter_update(self.array, self.index, reciprocal(values), "mul", "divide")
+        return scatter_update(self.array, self.index, reciprocal(values), "mul", "divide",
+                              mode)
 
     def power(self, values, *, mode=None):
         _check_mode("power", mode)
         from tensorlib._src.numpy.ufuncs import power
 
-        return self.set(power(self.get(), values))
+        return self.set(power(self.get(mode=mode), values), mode=mode)
 
     def min(self, values, *, mode=None):
         _check_mode("min", mode)
-        return scatter_update(self.array, self.index, values, "min", "min")
+        return scatter_update(self.array, self.index, values, "min", "min", mode)
 
     def max(self, values, *, mode=None):
         _check_mode("max", mode)
-        return scatter_update(self.array, self.index, values, "max", "max")
+        return scatter_update(self.array, self.index, values, "max", "max", mode)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.core import WEAK_FIRST, WEAK_NEVER, AbstractArray, Array, Primitive, get_aval
-from tensorlib._src.ops.elementwise import full, select_n, sub, zeros_like
+from tensorlib._src.ops.elementwise import add, full, lt, select_n, sub, zeros_like
 from tensorlib._src.rules import def_batch, def_jvp, def_nondiff, def_shape, def_vjp
 from tensorlib.errors import ShapeError
 
@@ -492,14 +492,27 @@ def dynamic_slice(x, start_indices, slice_sizes):
     >>> lax.dynamic_slice(tnp.arange(10), (8,), (4,))  # start clamped to 6
     Array([6, 7, 8, 9], dtype=int32)
     """
-    starts = [_index_scalar(s) for s in start_indices]
+    starts = _starts(x, start_indices)
     return dynamic_slice_p.bind(x, *starts, slice_sizes=tuple(int(s) for s in slice_sizes))
 
 
-def _index_scalar(s):
+def _starts(x, start_indices):
+    """Start indices as integer scalars, a negative one counted from the end of its axis
+    (once, as NumPy and JAX do) before the primitive clamps it."""
+    shape = get_aval(x).shape
+    if len(start_indices) != len(shape):  # the shape rule says so, naming the operation
+        return [_index_scalar(s, None) for s in start_indices]
+    return [_index_scalar(s, n) for s, n in zip(start_indices, shape)]
+
+
+def _index_scalar(s, dim):
     if isinstance(s, Array):
-        return s
-    return full((), int(s), dtypes.int32)
+        a = get_aval(s)
+        if dim is None or a.shape != () or np.dtype(a.dtype).kind != "i":
+            return s
+        return select_n(lt(s, full((), 0, a.dtype)), s, add(s, full((), dim, a.dtype)))
+    s = int(s)
+    return full((), s + dim if dim is not None and s < 0 else s, dtypes.int32)
 
 
 def _check_starts(op, x, starts):
@@ -561,7 +574,7 @@ def dynamic_update_slice(x, update, start_indices):
     >>> lax.dynamic_update_slice(x, tnp.array([7, 8]), (4,))  # start clamped to 3
     Array([0, 0, 0, 7, 8], dtype=int32)
     """
-    starts = [_index_scalar(s) for s in start_indices]
+    starts = _starts(x, start_indices)
     return dynamic_update_slice_p.bind(x, update, *starts)
 
 
