@@ -101,7 +101,6 @@ def child(quick):
 
 
 def main():
-    quick = "--quick" in sys.argv
     H.header("steady-state jitted calls: tensorlib (numpy / xla backends) vs jax.jit, f32")
     rows, targets = [], []
     for backend in ("numpy", "xla"):
