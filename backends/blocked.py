@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from tensorlib.backends.output_pool import OutputPool
+from tensorlib.backends.xp_kernels import stable_logistic
 
 from tensorlib._src import dtypes
 from tensorlib._src.ops import elementwise as ew
@@ -56,12 +57,8 @@ def _apply(eqn, args, out):
     f = _UFUNC.get(prim) or _FLOAT_BINARY.get(prim)
     if f is not None:
         f(*args, out=out)
-    elif prim is ew.logistic_p:  # the eager kernel's formula: 0.5 * tanh(0.5 x) + 0.5
-        half = out.dtype.type(0.5)
-        np.multiply(args[0], half, out=out)
-        np.tanh(out, out=out)
-        np.multiply(out, half, out=out)
-        np.add(out, half, out=out)
+    elif prim is ew.logistic_p:  # the eager kernel's formula, bit for bit
+        out[...] = stable_logistic(np, args[0])
     elif prim is ew.integer_pow_p:
         y = eqn.params["y"]
         if y < 0:

@@ -17,7 +17,7 @@ import os
 
 import ml_dtypes
 import numpy as np
-from tensorlib.backends.xp_kernels import MATMUL_2D, errstate, make_arr
+from tensorlib.backends.xp_kernels import MATMUL_2D, errstate, make_arr, stable_logistic
 
 from tensorlib._src import dtypes
 from tensorlib._src.config import env
@@ -181,7 +181,7 @@ def _unary_kernels(xp, ndarray):
         return arr(1 / xp.sqrt(x)).astype(x.dtype, copy=False)
 
     def _logistic(x):
-        return arr(0.5 * xp.tanh(0.5 * x) + 0.5).astype(x.dtype, copy=False)
+        return arr(stable_logistic(xp, x)).astype(x.dtype, copy=False)
 
     def _integer_pow(x, *, y):
         if y < 0:

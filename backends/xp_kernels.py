@@ -41,3 +41,16 @@ MATMUL_2D = {  # (lhs contracting, rhs contracting) of 2-D operands -> which sid
     ((1,), (0,)): (False, False), ((0,), (0,)): (True, False),
     ((1,), (1,)): (False, True), ((0,), (1,)): (True, True),
 }
+
+
+def stable_logistic(xp, x):
+    """``1 / (1 + exp(-x))`` accurate in both tails: ``exp(-|x|)`` never overflows, and for
+    negative x the result is ``e / (1 + e)`` rather than ``1 - (something near 1)``, which
+    would lose every digit below ~1e-8 (float32) or ~1e-16 (float64). Complex x takes the
+    plain formula."""
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
+    e = xp.exp(-xp.abs(x))
+    r = 1 / (1 + e)
+    return xp.where(x >= 0, r, e * r).astype(x.dtype, copy=False)
+

@@ -97,7 +97,10 @@ API_MODULES = [
     ("tensorlib.distributed", "Multi-process jobs: pmap across processes and machines (XLA)."),
     ("tensorlib.example_libraries.stax", "A small neural-network library (as JAX's)."),
     ("tensorlib.example_libraries.optimizers", "First-order optimizers (as JAX's)."),
-]
+    ("tensorlib.scipy.special", "Special functions (as ``jax.scipy.special``)."),
+] + [(f"tensorlib.scipy.stats.{d}", f"The ``{d}`` distribution (as ``jax.scipy.stats.{d}``).")
+     for d in ("norm", "expon", "laplace", "logistic", "uniform", "cauchy", "t", "bernoulli",
+               "poisson", "multivariate_normal")]
 
 
 _MISSING = object()

@@ -32,7 +32,10 @@ MODULES = [
     "tensorlib.cache",
     "tensorlib.example_libraries.stax",
     "tensorlib.example_libraries.optimizers",
-]
+    "tensorlib.scipy.special",
+] + [f"tensorlib.scipy.stats.{d}" for d in ("norm", "expon", "laplace", "logistic", "uniform",
+                                           "cauchy", "t", "bernoulli", "poisson",
+                                           "multivariate_normal")]
 
 
 def _public_functions():

@@ -163,7 +163,14 @@ class PyTreeDef:
     def __hash__(self) -> int:
         if self._hash == -1:
             kind_type = None if self._kind is None else self._kind.type
-            self._hash = hash((kind_type, self._aux, self._children))
+            aux = self._aux
+            try:
+                hash(aux)
+            except TypeError:
+                # unhashable aux data (a dict, say), as JAX allows: equal structures still
+                # hash alike (equal aux data has one type); equality decides the rest
+                aux = ("unhashable aux data", type(aux))
+            self._hash = hash((kind_type, aux, self._children))
         return self._hash
 
     def __repr__(self) -> str:

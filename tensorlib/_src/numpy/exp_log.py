@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tensorlib._src.control.custom import custom_jvp
 from tensorlib._src.numpy.promotion import (
     promote_args_inexact,
 )
@@ -106,12 +107,36 @@ def logaddexp(x1, x2, /):
     Array([1000.,    5.], dtype=float32)
     """
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    return _logaddexp(x1, x2)
+
+
+@custom_jvp
+def _logaddexp(x1, x2):
     # JAX's formulation: max + log1p(exp(-|x1 - x2|)), with equal infinities (whose
-    # difference is nan) answered by x1 + x2; ties split the gradient 0.5 / 0.5.
+    # difference is nan) answered by x1 + x2
     m = ew.max(x1, x2)
     delta = ew.sub(x1, x2)
     out = ew.add(m, log1p(ew.exp(ew.neg(absolute(delta)))))
     return select_n(ew.ne(delta, delta), out, ew.add(x1, x2))
+
+
+def _finite_or_zero(x):
+    """``x`` with +inf replaced by 0, so that ``exp(x1 - out)`` is 1, not nan, when both are
+    +inf (JAX's ``_replace_inf``)."""
+    return select_n(ew.eq(x, full_like(x, np.inf)), x, full_like(x, 0))
+
+
+@_logaddexp.defjvp
+def _logaddexp_jvp(primals, tangents):
+    # d out = t1 * exp(x1 - out) + t2 * exp(x2 - out): the weights are softmax(x1, x2), which
+    # is differentiable again (second derivative 1/4 at x1 == x2, where max/abs lose it)
+    x1, x2 = primals
+    t1, t2 = tangents
+    out = _logaddexp(x1, x2)
+    o = _finite_or_zero(out)
+    w1 = ew.exp(ew.sub(_finite_or_zero(x1), o))
+    w2 = ew.exp(ew.sub(_finite_or_zero(x2), o))
+    return out, ew.add(ew.mul(t1, w1), ew.mul(t2, w2))
 
 
 def logaddexp2(x1, x2, /):

@@ -161,8 +161,19 @@ def _scalar_array(a, dt, weak):
     return Array(current_backend().full((), a, dt), weak)
 
 
+def check_arraylike(op, *args):
+    """JAX's rule: array functions take arrays and scalars, not lists or tuples (convert those
+    with ``tnp.asarray`` first). A TypeError naming the function and the position."""
+    for i, a in enumerate(args):
+        if isinstance(a, (list, tuple)):
+            raise TypeError(f"{op} requires ndarray or scalar arguments, got "
+                            f"{type(a).__name__} at position {i}. Convert it with "
+                            f"tnp.asarray first, as JAX requires.")
+
+
 def promote_args(op, *args):
     """Promote dtypes, then broadcast shapes (NumPy rules), for an n-ary elementwise op."""
+    check_arraylike(op, *args)
     arrs = promote_dtypes(*args)
     shapes = [a.shape for a in arrs]
     s0 = shapes[0]
@@ -174,6 +185,7 @@ def promote_args(op, *args):
 
 def promote_args_inexact(op, *args):
     """Like ``promote_args`` but integer and boolean inputs become floats (``to_inexact``)."""
+    check_arraylike(op, *args)
     arrs = promote_dtypes(*args)
     if not dtypes.is_inexact(arrs[0].dtype):
         dt = dtypes.to_inexact(arrs[0].dtype)

@@ -8,7 +8,12 @@ import numpy as np
 
 from tensorlib._src import dtypes
 from tensorlib._src.numpy.floating import isnan
-from tensorlib._src.numpy.promotion import asarray, canonicalize_axes, canonicalize_axis
+from tensorlib._src.numpy.promotion import (
+    asarray,
+    canonicalize_axes,
+    canonicalize_axis,
+    check_arraylike,
+)
 from tensorlib._src.numpy.ufuncs import where
 from tensorlib._src.ops import reduce as rd
 from tensorlib._src.ops.elementwise import (
@@ -74,6 +79,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     >>> tnp.sum(tnp.array([1, 2, 3], dtype=tnp.int8), where=tnp.array([True, False, True]))
     Array(4, dtype=int32)
     """
+    check_arraylike("sum", a)
     x = asarray(a)
     axes = canonicalize_axes(axis, x.ndim, "sum")
     dt = _sum_dtype(x, dtype)
@@ -99,6 +105,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     >>> tnp.prod(x, axis=0, initial=2.0)
     Array([ 6., 16.], dtype=float32)
     """
+    check_arraylike("prod", a)
     x = asarray(a)
     axes = canonicalize_axes(axis, x.ndim, "prod")
     dt = _sum_dtype(x, dtype)
@@ -113,6 +120,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 
 def _minmax(name, reducer, doc):
     def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        check_arraylike(name, a)
         x = _strong(asarray(a))
         axes = canonicalize_axes(axis, x.ndim, name)
         if initial is None and builtins.any(x.shape[d] == 0 for d in axes):
@@ -171,6 +179,7 @@ min = amin = _minmax(
 
 def _boolean(name, reducer, doc):
     def fn(a, axis=None, out=None, keepdims=False, *, where=None):
+        check_arraylike(name, a)
         x = _strong(asarray(a))
         axes = canonicalize_axes(axis, x.ndim, name)
         if x.dtype != dtypes.bool_:
@@ -238,6 +247,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     >>> tnp.mean(x, axis=1, where=tnp.array([[True, False], [True, True]]))
     Array([1., 4.], dtype=float32)
     """
+    check_arraylike("mean", a)
     x = asarray(a)
     axes = canonicalize_axes(axis, x.ndim, "mean")
     dt = dtype or dtypes.to_inexact(x.dtype)
@@ -265,6 +275,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     >>> tnp.var(x, axis=1, ddof=1)
     Array([0.5, 4.5], dtype=float32)
     """
+    check_arraylike("var", a)
     x = asarray(a)
     if correction is not None:
         ddof = correction
@@ -294,6 +305,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     >>> tnp.std(tnp.array([1., 3., 5.]), ddof=1)
     Array(2., dtype=float32)
     """
+    check_arraylike("std", a)
     from tensorlib._src.numpy.exp_log import sqrt
 
     return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
@@ -351,6 +363,7 @@ argmin = _arg(
 
 def _cum(name, op, doc):
     def fn(a, axis=None, dtype=None, out=None):
+        check_arraylike(name, a)
         x = asarray(a)
         if axis is None:
             x = reshape(x, (x.size,))
@@ -422,6 +435,7 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     Array([[1, 2],
            [4, 6]], dtype=int32)
     """
+    check_arraylike("cumulative_sum", x)
     x = asarray(x)
     if axis is None:
         if x.ndim > 1:
@@ -449,6 +463,7 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     >>> tnp.cumulative_prod(x, include_initial=True)
     Array([ 1,  1,  2,  6, 24], dtype=int32)
     """
+    check_arraylike("cumulative_prod", x)
     x = asarray(x)
     if axis is None:
         axis = 0
@@ -477,6 +492,7 @@ def count_nonzero(a, axis=None, keepdims=False):
     Array([[2],
            [1]], dtype=int32)
     """
+    check_arraylike("count_nonzero", a)
     x = asarray(a)
     return sum(ne(x, full_like(x, 0)), axis=axis, keepdims=keepdims, dtype=dtypes.default_int())
 
@@ -604,6 +620,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     >>> tnp.nanmean(x, axis=1)
     Array([1. , 3.5], dtype=float32)
     """
+    check_arraylike("nanmean", a)
     x = asarray(a)
     if not dtypes.is_inexact(x.dtype):  # no NaNs: the mean, computed in floating point (JAX)
         return mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -623,6 +640,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     >>> tnp.nanvar(x, axis=1, ddof=1)
     Array([2., 0.], dtype=float32)
     """
+    check_arraylike("nanvar", a)
     x = asarray(a)
     if not dtypes.is_inexact(x.dtype):
         return var(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
@@ -642,6 +660,7 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     >>> tnp.nanstd(x, axis=1)
     Array([1., 0.], dtype=float32)
     """
+    check_arraylike("nanstd", a)
     from tensorlib._src.numpy.exp_log import sqrt
 
     return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
@@ -660,6 +679,7 @@ def ptp(a, axis=None, keepdims=False):
     >>> tnp.ptp(x, axis=0, keepdims=True)
     Array([[3, 4, 5]], dtype=int32)
     """
+    check_arraylike("ptp", a)
     return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
 
 
@@ -678,6 +698,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     >>> tnp.average(x, axis=0, weights=tnp.array([1., 3.]), returned=True)
     (Array([2.5, 3.5], dtype=float32), Array([4., 4.], dtype=float32))
     """
+    check_arraylike("average", a)
     x = asarray(a)
     if weights is None:
         avg = mean(x, axis=axis, keepdims=keepdims)

@@ -248,8 +248,17 @@ erf_inv_p, erf_inv = unary(
     doc="Elementwise inverse error function, defined on ``(-1, 1)``.",
     example=_ex("tnp.round(lax.erf_inv(tnp.array([0., 0.5, -0.5])), 4)",
                 "Array([ 0.    ,  0.4769, -0.4769], dtype=float32)"))
+def _lgamma_or_inf(v):
+    """``math.lgamma``, with +inf at its poles (0 and the negative integers) where it raises,
+    as SciPy's gammaln and XLA's lgamma answer."""
+    try:
+        return math.lgamma(v)
+    except ValueError:
+        return math.inf
+
+
 lgamma_p, lgamma = unary(
-    "lgamma", "float", special="gammaln", special_numpy=np.vectorize(math.lgamma, otypes=["d"]),
+    "lgamma", "float", special="gammaln", special_numpy=np.vectorize(_lgamma_or_inf, otypes=["d"]),
     hlo="chlo.lgamma", numba=Expr("math.lgamma({0})"), cuda_math=_math("lgamma"),
     deriv=lambda x, y: digamma(x),
     doc="Elementwise log of the absolute value of the gamma function, ``log|Γ(x)|``.",

@@ -1,0 +1,19 @@
+"""Special functions (``tensorlib.scipy.special``), as in ``jax.scipy.special``."""
+
+from tensorlib._src.scipy_special import betaln as betaln
+from tensorlib._src.scipy_special import digamma as digamma
+from tensorlib._src.scipy_special import entr as entr
+from tensorlib._src.scipy_special import erf as erf
+from tensorlib._src.scipy_special import erfc as erfc
+from tensorlib._src.scipy_special import erfinv as erfinv
+from tensorlib._src.scipy_special import expit as expit
+from tensorlib._src.scipy_special import gammaln as gammaln
+from tensorlib._src.scipy_special import log_ndtr as log_ndtr
+from tensorlib._src.scipy_special import log_softmax as log_softmax
+from tensorlib._src.scipy_special import logit as logit
+from tensorlib._src.scipy_special import logsumexp as logsumexp
+from tensorlib._src.scipy_special import ndtr as ndtr
+from tensorlib._src.scipy_special import ndtri as ndtri
+from tensorlib._src.scipy_special import softmax as softmax
+from tensorlib._src.scipy_special import xlog1py as xlog1py
+from tensorlib._src.scipy_special import xlogy as xlogy

@@ -1,0 +1,67 @@
+"""Places where tensorlib used to differ from JAX, each checked against JAX."""
+
+import numpy as np
+import pytest
+
+import tensorlib as tl
+import tensorlib.numpy as tnp
+
+jax = pytest.importorskip("jax")
+jnp = jax.numpy
+
+
+@pytest.mark.parametrize("fn", ["logaddexp", "logaddexp2"])
+@pytest.mark.parametrize("a,b", [(1.0, 1.0), (0.5, -2.0), (-3.0, 4.0), (np.inf, 1.0),
+                                 (-np.inf, 3.0), (-np.inf, -np.inf)])
+def test_logaddexp_derivatives_match_jax(fn, a, b):
+    """The second derivative at a tie is 1/4 (for logaddexp), not 0: the custom JVP's
+    weights are differentiable where max/abs are not."""
+    t, j = (lambda x: getattr(tnp, fn)(x, b)), (lambda x: getattr(jnp, fn)(x, b))
+    for _ in range(3):
+        np.testing.assert_allclose(float(t(a)), float(j(a)), rtol=1e-5, equal_nan=True)
+        t, j = tl.grad(t), jax.grad(j)
+
+
+def test_jit_takes_pytrees_with_unhashable_aux_data():
+    class Node:
+        def __init__(self, v, meta):
+            self.v, self.meta = v, meta
+
+    tl.tree_util.register_pytree_node(Node, lambda n: ((n.v,), n.meta),
+                                      lambda meta, ch: Node(ch[0], meta))
+    f = tl.jit(lambda n: n.v * n.meta["scale"])
+    np.testing.assert_array_equal(f(Node(tnp.ones(2), {"scale": 2.0})), [2.0, 2.0])
+    np.testing.assert_array_equal(f(Node(tnp.ones(2), {"scale": 2.0})), [2.0, 2.0])
+    assert f.trace_count == 1
+    np.testing.assert_array_equal(f(Node(tnp.ones(2), {"scale": 3.0})), [3.0, 3.0])
+    assert f.trace_count == 2
+    t1 = tl.tree_util.tree_structure(Node(1, {"a": 1}))
+    assert t1 == tl.tree_util.tree_structure(Node(2, {"a": 1})) and hash(t1) == hash(
+        tl.tree_util.tree_structure(Node(2, {"a": 1})))
+
+
+@pytest.mark.parametrize("call,name,kind", [
+    (lambda m: m.sum([1, 2, 3]), "sum", "list"),
+    (lambda m: m.mean((1.0, 2.0)), "mean", "tuple"),
+    (lambda m: m.max([1, 2]), "max", "list"),
+    (lambda m: m.sin([1.0, 2.0]), "sin", "list"),
+    (lambda m: m.add([1.0], 2.0), "add", "list"),
+    (lambda m: m.cumsum([1, 2]), "cumsum", "list"),
+])
+def test_lists_are_refused_as_in_jax(call, name, kind):
+    with pytest.raises(TypeError):
+        call(jnp)
+    with pytest.raises(TypeError, match=rf"{name} requires ndarray or scalar arguments, got "
+                                        rf"{kind} at position 0\. Convert it with tnp\.asarray"):
+        call(tnp)
+    assert float(tnp.sum(tnp.asarray([1, 2, 3]))) == 6  # converted first, it works
+    assert float(tnp.sin(1.0)) == pytest.approx(np.sin(1.0), rel=1e-6)  # scalars are fine
+
+
+def test_logistic_keeps_both_tails():
+    x = np.array([-80.0, -40.0, -19.9, -5.0, 0.0, 5.0, 19.9, 40.0], np.float32)
+    want = 1 / (1 + np.exp(-x.astype(np.float64)))
+    for got in (tl.lax.logistic(tnp.asarray(x)), tl.jit(tl.lax.logistic)(tnp.asarray(x))):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=2e-6)
+    np.testing.assert_allclose(np.asarray(tl.nn.sigmoid(tnp.asarray(x))),
+                               np.asarray(jax.nn.sigmoid(jnp.asarray(x))), rtol=2e-6)
