@@ -65,3 +65,39 @@ def test_logistic_keeps_both_tails():
         np.testing.assert_allclose(np.asarray(got), want, rtol=2e-6)
     np.testing.assert_allclose(np.asarray(tl.nn.sigmoid(tnp.asarray(x))),
                                np.asarray(jax.nn.sigmoid(jnp.asarray(x))), rtol=2e-6)
+
+
+@pytest.mark.parametrize("pw", [3, (3,), (1, 2), ((1, 2),), ((1, 2), (0, 1))])
+def test_pad_width_broadcasts_as_in_jax(pw):
+    x = np.arange(6).reshape(2, 3)
+    want = jnp.pad(jnp.asarray(x), pw)
+    got = tnp.pad(tnp.asarray(x), pw)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("pw,cls,msg", [
+    (-1, ValueError, r"pad: pad_width -1 has a negative width; index can't contain negative"),
+    ((1, -2), ValueError, r"pad: pad_width \(1, -2\) has a negative width"),
+    (((1, 2, 3),), ValueError, r"pad: pad_width \(\(1, 2, 3\),\) must be an int, a \(before, "
+                               r"after\) pair or one pair per axis of the 2-d array"),
+    (1.5, TypeError, r"pad: pad_width must be of integral type, got 1.5"),
+])
+def test_pad_width_errors(pw, cls, msg):
+    with pytest.raises(cls):
+        jnp.pad(jnp.ones((2, 3)), pw)
+    with pytest.raises(cls, match=msg):
+        tnp.pad(tnp.ones((2, 3)), pw)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.ones(3),                                   # one array: a sequence of rows
+    lambda m: [m.ones(3), m.zeros(3)],
+    lambda m: m.arange(6).reshape(2, 3),
+    lambda m: [m.ones((2, 2)), m.arange(2.0)],
+])
+def test_column_stack_matches_jax(make):
+    want = jnp.column_stack(make(jnp))
+    got = tnp.column_stack(make(tnp))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want)

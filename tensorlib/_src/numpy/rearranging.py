@@ -191,6 +191,28 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
     return take(a, asarray(idx.astype(np.int32)), axis=ax, mode="clip")
 
 
+def _pad_widths(pad_width, ndim):
+    """``pad_width`` as an (ndim, 2) int array, broadcast as NumPy does: ``n``, ``(n,)``,
+    ``(before, after)``, ``((before, after),)`` or one pair per axis."""
+    try:
+        pw = np.asarray(pad_width)
+    except ValueError:  # ragged
+        pw = np.asarray(0.5)
+    if pw.dtype.kind not in "iu":
+        raise TypeError(f"pad: pad_width must be of integral type, got {pad_width!r}")
+    try:
+        if pw.ndim > 2:
+            raise ValueError
+        pw = np.broadcast_to(pw.astype(np.int64), (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} must be an int, a (before, after) pair "
+                         f"or one pair per axis of the {ndim}-d array") from None
+    if (pw < 0).any():
+        raise ValueError(f"pad: pad_width {pad_width!r} has a negative width; "
+                         "index can't contain negative values")
+    return pw
+
+
 def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
     """``array`` padded by ``pad_width`` per axis (``mode="constant"``, "edge", "wrap",
     "reflect", "symmetric").
@@ -209,9 +231,7 @@ def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
            [1, 2, 2]], dtype=int32)
     """
     a = asarray(array)
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
-                         if np.ndim(pad_width) else np.asarray([[pad_width, pad_width]]),
-                         (a.ndim, 2)) if a.ndim else np.zeros((0, 2), np.int64)
+    pw = _pad_widths(pad_width, a.ndim)
     if mode == "constant":
         cv = np.broadcast_to(np.asarray(constant_values), (a.ndim, 2)) if a.ndim else []
         for d in range(a.ndim):

@@ -9,6 +9,7 @@ import operator
 
 import numpy as np
 
+from tensorlib._src.core import Array
 from tensorlib._src.numpy.promotion import (
     asarray,
     broadcast_shapes,
@@ -432,8 +433,11 @@ def column_stack(tup):
     Array([[1, 3],
            [2, 4]], dtype=int32)
     """
+    if isinstance(tup, Array):  # an array is a sequence of its rows, as in NumPy and JAX
+        tup = [tup[i] for i in range(tup.shape[0])] if tup.ndim else [tup]
     arrs = [asarray(a) for a in tup]
-    arrs = [reshape(a, (a.shape[0], 1)) if a.ndim == 1 else a for a in arrs]
+    # 0-d and 1-d arrays become columns: (n,) -> (n, 1), () -> (1, 1)
+    arrs = [reshape(a, (a.size, 1)) if a.ndim < 2 else a for a in arrs]
     return concatenate(arrs, axis=1)
 
 
