@@ -40,6 +40,11 @@ class MissingRuleError(TensorlibError, NotImplementedError):
         self.prim = prim
 
 
+class ControlFlowError(TensorlibError, TypeError):
+    """Bad use of a structured control-flow primitive (``cond``, ``switch``, ``scan``,
+    ``while_loop``): branches or bodies whose outputs differ in structure, shape or dtype."""
+
+
 class NonDifferentiableError(TensorlibError, TypeError):
     """grad was asked to differentiate with respect to an integer or boolean input."""
 
@@ -72,6 +77,10 @@ class LeakedTracerError(TensorlibError, RuntimeError):
 
 class NaNError(TensorlibError, FloatingPointError):
     """debug_nans found a NaN produced by an operation."""
+
+
+class InfError(TensorlibError, FloatingPointError):
+    """``debug_infs``: an operation produced an infinity."""
 
 
 class MissingKernelError(TensorlibError, NotImplementedError):

@@ -16,6 +16,7 @@ BAD = [
     ("TENSORLIB_ENABLE_X64", "maybe", "1, true, yes, on, 0, false, no or off"),
     ("TENSORLIB_DISABLE_JIT", "2", "1, true, yes, on, 0, false, no or off"),
     ("TENSORLIB_DEBUG_NANS", "nan", "1, true, yes, on, 0, false, no or off"),
+    ("TENSORLIB_DEBUG_INFS", "inf", "1, true, yes, on, 0, false, no or off"),
     ("TENSORLIB_FUSION", "bogus", "auto, always, never"),
     ("TENSORLIB_COMPILE_TIER", "fast", "tiered, compiled, background"),
     ("TENSORLIB_FUSION_MIN_SIZE", "0", "an integer from 1"),

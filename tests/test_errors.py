@@ -10,6 +10,7 @@ import pytest
 import tensorlib as tl
 import tensorlib.numpy as tnp
 from tensorlib.errors import (
+    ControlFlowError,
     ConfigError,
     DTypeError,
     NonDifferentiableError,
@@ -88,6 +89,30 @@ _CASES = [
      r"indices must be integers or booleans, got f32\[1\]"),
     ("two-ellipses", lambda: _tnp_ones(3)[..., ...], IndexError,
      r"an index can only have a single ellipsis"),
+    ("vmap-float-in-axes", lambda: tl.vmap(lambda x: x, in_axes=0.5)(_tnp_ones(3)), TypeError,
+     r"vmap: in_axes must be an int, None, or a tuple/list/dict of those matching the "
+     r"arguments; got 0.5 \(float\)"),
+    ("vmap-float-in-axes-entry", lambda: tl.vmap(lambda x: x, in_axes=(0.5,))(_tnp_ones(3)),
+     TypeError, r"vmap: in_axes entries must be ints or None, got 0.5 \(float\)"),
+    ("vmap-0d", lambda: tl.vmap(lambda x: x)(tnp.asarray(1.0)), ShapeError,
+     r"vmap: in_axes=0 maps axis 0 of an argument that is 0-d \(a scalar\); a mapped "
+     r"argument needs at least one axis. Pass in_axes=None"),
+    ("grad-has-aux-not-a-pair", lambda: tl.grad(lambda x: (x * x).sum(), has_aux=True)(
+        _tnp_ones(2)), TypeError, r"grad: with has_aux=True the function must return a pair "
+     r"\(output, aux\), but it returned f32\[\]; return \(out, aux\), or drop has_aux"),
+    ("vjp-has-aux-triple", lambda: tl.vjp(lambda x: (x, x, x), _tnp_ones(2), has_aux=True),
+     TypeError, r"vjp: with has_aux=True the function must return a pair \(output, aux\), "
+     r"but it returned a tuple of length 3"),
+    ("grad-of-none", lambda: tl.grad(lambda x: None)(1.0), TypeError,
+     r"grad requires a scalar output, but the function returned None"),
+    ("eye-negative", lambda: tnp.eye(-1), ValueError,
+     r"eye: negative dimensions are not allowed, got N=-1, M=-1"),
+    ("dynamic-slice-too-big", lambda: tl.lax.dynamic_slice(_tnp_ones(3), (0,), (5,)),
+     ShapeError, r"dynamic_slice: slice_sizes \(5,\) do not fit f32\[3\]"),
+    ("switch-branch-shapes", lambda: tl.lax.switch(0, [lambda x: x, lambda x: x[:1]],
+                                                   _tnp_ones(2)), ControlFlowError,
+     r"switch: branch outputs differ at output: branch 0 gives f32\[2\] but branch 1 gives "
+     r"f32\[1\]"),
     ("bool-multi-element", lambda: bool(_tnp_ones(3)), ValueError,
      r"truth value of an array with 3 elements is ambiguous"),
     ("setitem", lambda: _setitem(_tnp_ones(3)), TypeError,

@@ -209,6 +209,26 @@ def test_debug_nans_eager_and_under_jit():
         tl.config.update("debug_nans", prev)
 
 
+def test_debug_infs_eager_and_under_jit():
+    """As JAX's jax_debug_infs: the first operation that produces an infinity raises, eagerly
+    and inside jit (where the call is re-run eagerly to find it); NaNs do not trigger it."""
+    from tensorlib.errors import InfError
+
+    prev = tl.config.debug_infs
+    tl.config.update("debug_infs", True)
+    try:
+        with pytest.raises(InfError, match=r"debug_infs: primitive 'div' produced inf in its "
+                                           r"output f32\[1\].*test_jit.py"):
+            tnp.array([1.0]) / tnp.array([0.0])
+        with pytest.raises(FloatingPointError, match="primitive 'exp' produced inf"):
+            tl.jit(lambda x: tnp.exp(x) - 1.0)(tnp.array([1000.0]))
+        tl.jit(lambda x: tnp.sqrt(x))(tnp.array([-1.0]))  # a NaN is not an infinity
+        np.testing.assert_allclose(tl.jit(tnp.exp)(tnp.array([1.0])), np.e, rtol=1e-6)
+    finally:
+        tl.config.update("debug_infs", prev)
+    assert np.isinf(np.asarray(tnp.array([1.0]) / tnp.array([0.0])))[0]  # off again
+
+
 def test_nonzero_with_static_size_is_stageable():
     x = tnp.asarray(np.array([[0, 1, 0], [2, 0, 3]]))
     got = tl.jit(lambda x: tnp.nonzero(x, size=5, fill_value=-1))(x)

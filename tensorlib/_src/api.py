@@ -92,7 +92,7 @@ def vjp(fun, *primals, has_aux=False):
 
     def flat_fun(*leaves):
         res = fun(*tree_unflatten(in_tree, list(leaves)))
-        out, aux = res if has_aux else (res, None)
+        out, aux = _split_aux("vjp", res) if has_aux else (res, None)
         flat_out, out_tree = tree_flatten(out)
         out_tree_box.append(out_tree)
         return (flat_out, aux) if has_aux else flat_out
@@ -141,7 +141,9 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
 
         def flat_fun(*leaves):
             res = fun(*with_leaves(list(leaves)), **kwargs)
-            out, aux = res if has_aux else (res, None)
+            out, aux = _split_aux("grad", res) if has_aux else (res, None)
+            if out is None:
+                _check_scalar_output(out)
             out = _as_array(out) if not isinstance(out, Array) else out
             _check_scalar_output(out)
             return ([out], aux) if has_aux else [out]
@@ -163,7 +165,22 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
     return value_and_grad_f
 
 
+def _split_aux(fname, res):
+    """``(out, aux)`` of a function called with ``has_aux=True``, which must return a pair."""
+    if not (isinstance(res, (tuple, list)) and len(res) == 2):
+        what = (f"a {type(res).__name__} of length {len(res)}"
+                if isinstance(res, (tuple, list)) else get_aval(res).str_short()
+                if isinstance(res, Array) else type(res).__name__)
+        raise TypeError(f"{fname}: with has_aux=True the function must return a pair "
+                        f"(output, aux), but it returned {what}; return (out, aux), or drop "
+                        "has_aux")
+    return res
+
+
 def _check_scalar_output(out):
+    if out is None:
+        raise TypeError("grad requires a scalar output, but the function returned None; "
+                        "return the value to differentiate (a float32/float64 scalar)")
     aval = get_aval(out)
     if aval.shape != ():
         raise ShapeError(f"grad requires a scalar output, but the function returned "

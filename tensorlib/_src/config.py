@@ -83,6 +83,7 @@ ENVIRONMENT = {
     "TENSORLIB_ENABLE_X64": env_flag,
     "TENSORLIB_DISABLE_JIT": env_flag,
     "TENSORLIB_DEBUG_NANS": env_flag,
+    "TENSORLIB_DEBUG_INFS": env_flag,
     "TENSORLIB_CHECK_RULES": env_flag,
     "TENSORLIB_FUSION": lambda n: env_choice(n, ("auto", "always", "never"), "auto"),
     "TENSORLIB_COMPILE_TIER": lambda n: env_choice(n, COMPILE_TIERS, "tiered"),
@@ -128,7 +129,7 @@ def _scoped(name):
 class Config:
     """Settings, read from ``TENSORLIB_*`` environment variables at import."""
 
-    _names = ("enable_x64", "disable_jit", "debug_nans", "backend", "check_rules",
+    _names = ("enable_x64", "disable_jit", "debug_nans", "debug_infs", "backend", "check_rules",
               "compile_tier")
     _choices = {"compile_tier": COMPILE_TIERS}
 
@@ -143,6 +144,7 @@ class Config:
         self.enable_x64 = env("TENSORLIB_ENABLE_X64")
         self.disable_jit = env("TENSORLIB_DISABLE_JIT")
         self.debug_nans = env("TENSORLIB_DEBUG_NANS")
+        self.debug_infs = env("TENSORLIB_DEBUG_INFS")
         # Run every primitive's shape rule in eager mode too and compare it with the kernel's
         # result. Off by default (it costs a microsecond per op); the test suite turns it on.
         self.check_rules = env("TENSORLIB_CHECK_RULES")
@@ -154,7 +156,8 @@ class Config:
         self.compile_tier = env("TENSORLIB_COMPILE_TIER")
 
     def update(self, name: str, value) -> None:
-        """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``, ``"backend"``,
+        """Set one option: ``"enable_x64"``, ``"disable_jit"``, ``"debug_nans"``,
+        ``"debug_infs"``, ``"backend"``,
         ``"compile_tier"`` (``"tiered"``, ``"compiled"`` or ``"background"``).
 
         Examples

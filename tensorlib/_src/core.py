@@ -324,12 +324,13 @@ def _kernel_error(prim, args, params, e):
     return ShapeError(f"{prim.name}: the kernel failed on {shapes} with {params}: {e}")
 
 
-# _fast[0] is True when neither check_rules nor debug_nans is on (kept in sync by a listener).
+# _fast[0] is True when none of check_rules, debug_nans, debug_infs is on (kept in sync by a
+# listener).
 _fast = [True]
 
 
 def _sync_fast(name=None, value=None):
-    _fast[0] = not (config.check_rules or config.debug_nans)
+    _fast[0] = not (config.check_rules or config.debug_nans or config.debug_infs)
 
 
 config._listeners.append(_sync_fast)
@@ -364,11 +365,14 @@ def _finish(prim, args, params, out):
 
 
 def _checks(prim, args, params, res):
-    """The opt-in checks (rule consistency, NaNs), after the same fast path users take."""
+    """The opt-in checks (rule consistency, NaNs, infinities), after the same fast path users
+    take."""
     if config.check_rules:
         _check_rules(prim, args, params, [res])
     if config.debug_nans:
         _check_nans(prim, res)
+    if config.debug_infs:
+        _check_infs(prim, res)
     return res
 
 
@@ -392,6 +396,18 @@ def _check_rules(prim, args, params, outs):
                 f"{prim.name}: shape rule gives {aval.str_short()} for output {i} but the "
                 f"kernel returned {o.aval.str_short()} (params {params})"
             )
+
+
+def _check_infs(prim, res):
+    if dtypes.is_inexact(res.dtype) and res.size and np.isinf(res.to_numpy()).any():
+        from tensorlib._src.errors_util import user_frame
+        from tensorlib.errors import InfError
+
+        raise InfError(
+            f"debug_infs: primitive '{prim.name}' produced inf in its output "
+            f"{res.aval.str_short()} (at {user_frame()}). Turn the check off with "
+            "tensorlib.config.update('debug_infs', False)."
+        )
 
 
 def _check_nans(prim, res):

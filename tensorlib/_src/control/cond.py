@@ -58,7 +58,7 @@ def switch(index, branches, *operands):
         from tensorlib._src.ops.elementwise import convert_element_type
 
         idx = convert_element_type(idx, dtypes.int32)
-    return _cond(idx, branches, operands, "switch" if len(branches) != 2 else "cond")
+    return _cond(idx, branches, operands, "switch")
 
 
 def cond(pred, true_fun, false_fun, *operands):

@@ -24,11 +24,7 @@ from tensorlib._src import dtypes
 from tensorlib._src.core import AbstractArray, Tracer, asarray, new_trace
 from tensorlib._src.ir import Eqn, Graph, Var, eval_graph
 from tensorlib._src.transforms.staging import StagedTracer, trace_to_graph
-from tensorlib.errors import TensorlibError
-
-
-class ControlFlowError(TensorlibError, TypeError):
-    """Bad use of a structured control-flow primitive."""
+from tensorlib.errors import ControlFlowError  # noqa: F401 - raised here, public there
 
 
 def python_mode():

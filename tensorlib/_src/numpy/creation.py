@@ -304,6 +304,8 @@ def eye(N, M=None, k=0, dtype=None, *, device=None) -> Array:
     """
     M = N if M is None else M
     N, M = operator.index(N), operator.index(M)
+    if N < 0 or M < 0:
+        raise ValueError(f"eye: negative dimensions are not allowed, got N={N}, M={M}")
     k = builtins.max(-N, builtins.min(operator.index(k), M))  # any |k| beyond fits int32
     r = broadcasted_iota(dtypes.int32, (N, M), 0)
     c = broadcasted_iota(dtypes.int32, (N, M), 1)

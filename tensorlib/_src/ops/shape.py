@@ -493,7 +493,10 @@ def dynamic_slice(x, start_indices, slice_sizes):
     Array([6, 7, 8, 9], dtype=int32)
     """
     starts = _starts(x, start_indices)
-    return dynamic_slice_p.bind(x, *starts, slice_sizes=tuple(int(s) for s in slice_sizes))
+    sizes = tuple(int(s) for s in slice_sizes)
+    # checked here too: the eager path skips shape rules, and a NumPy slice would shrink
+    _dynamic_slice_shape(get_aval(x), *[get_aval(s) for s in starts], slice_sizes=sizes)
+    return dynamic_slice_p.bind(x, *starts, slice_sizes=sizes)
 
 
 def _starts(x, start_indices):

@@ -10,6 +10,7 @@ possible. Works eagerly (no staging) and under staging; named axes give the coll
 from __future__ import annotations
 
 import functools
+import numbers
 
 from tensorlib._src.core import Array, Trace, Tracer, _tls, get_aval, new_trace
 from tensorlib._src.ops.shape import bdim_at_front, moveaxis_to
@@ -103,6 +104,13 @@ def _current_batch_trace(info):
 def _canon_axis(ax, ndim, what):
     if ax is None:
         return None
+    if isinstance(ax, bool) or not isinstance(ax, numbers.Integral):
+        raise TypeError(f"vmap: {what} entries must be ints or None, got {ax!r} "
+                        f"({type(ax).__name__})")
+    if what == "in_axes" and ndim == 0:
+        raise ShapeError(f"vmap: {what}={ax} maps axis {ax} of an argument that is 0-d (a "
+                         "scalar); a mapped argument needs at least one axis. Pass "
+                         "in_axes=None for this argument to broadcast it instead")
     if not -ndim <= ax < max(ndim, 1) and not (ndim == 0 and ax in (0, -1)):
         raise ShapeError(f"vmap: {what} axis {ax} is out of range for a value with {ndim} dims")
     return ax % ndim if ndim else 0
@@ -112,6 +120,9 @@ def _broadcast_prefix(prefix, tree, what):
     """Expand an in_axes/out_axes prefix to one entry per leaf of ``tree``."""
     if prefix is None or isinstance(prefix, int):
         return [prefix] * len(tree_flatten(tree)[0])
+    if isinstance(prefix, (float, complex, str, bytes)):
+        raise TypeError(f"vmap: {what} must be an int, None, or a tuple/list/dict of those "
+                        f"matching the arguments; got {prefix!r} ({type(prefix).__name__})")
     leaves = []
     treedef = tree_structure(prefix, is_leaf=lambda x: x is None)
     try:

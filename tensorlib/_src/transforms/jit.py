@@ -311,7 +311,7 @@ class JitFunction:
                 key = None
             if key is not None:
                 entry = self._fast.get(key)
-                if entry is not None and not config.debug_nans:
+                if entry is not None and not (config.debug_nans or config.debug_infs):
                     return tree_unflatten(entry.out_tree, core.bind(jit_call_p, args,
                                                                     entry.params))
             elif self._tree is not None:
@@ -323,7 +323,7 @@ class JitFunction:
                         entry = self._tree_fast.get(_fast_key(leaves))
                     except AttributeError:  # a leaf that is not a plain array
                         entry = None
-                    if entry is not None and not config.debug_nans:
+                    if entry is not None and not (config.debug_nans or config.debug_infs):
                         return tree_unflatten(entry.out_tree, core.bind(jit_call_p, leaves,
                                                                         entry.params))
         entry, flat, in_tree = self._entry(args, kwargs)
@@ -336,8 +336,9 @@ class JitFunction:
                     self._tree, self._tree_fast = in_tree, {}
                 self._tree_fast[_fast_key(flat)] = entry
         outs = core.bind(jit_call_p, (*flat, *entry.captured), entry.params)
-        if config.debug_nans and _has_nan(outs):
-            # Re-run eagerly: the eager interpreter raises at the first operation with a NaN.
+        if (config.debug_nans or config.debug_infs) and _has_bad(outs):
+            # Re-run eagerly: the eager interpreter raises at the first operation with a NaN
+            # (or an infinity).
             with disable_jit():
                 self.fun(*args, **kwargs)
         return tree_unflatten(entry.out_tree, list(outs))
@@ -464,14 +465,18 @@ def enable_x64(new_val: bool = True):
     return config.scoped("enable_x64", bool(new_val))
 
 
-def _has_nan(outs):
+def _has_bad(outs):
+    """Whether an output holds a NaN (with debug_nans) or an infinity (with debug_infs)."""
     import numpy as np
 
     from tensorlib._src import dtypes
 
     for o in outs:
         c = core.concrete_or_none(o)
-        if c is not None and dtypes.is_inexact(c.dtype) and np.isnan(c.to_numpy()).any():
+        if c is None or not dtypes.is_inexact(c.dtype):
+            continue
+        v = c.to_numpy()
+        if (config.debug_nans and np.isnan(v).any()) or (config.debug_infs and np.isinf(v).any()):
             return True
     return False
 
