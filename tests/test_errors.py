@@ -10,8 +10,8 @@ import pytest
 import tensorlib as tl
 import tensorlib.numpy as tnp
 from tensorlib.errors import (
-    ControlFlowError,
     ConfigError,
+    ControlFlowError,
     DTypeError,
     NonDifferentiableError,
     ShapeError,
