@@ -332,6 +332,24 @@ def _select_convert_kernels(xp, ndarray):
 
 
 # --------------------------------------------------------------------------------------------
+# low-precision float dtypes whose long sums accumulate in a wider type (numpy_backend._sum)
+_WIDER = {np.dtype(np.float16): np.float64, np.dtype(np.float32): np.float64,
+          np.dtype(np.complex64): np.complex128}
+_SEQUENTIAL_OK = 256  # reduced elements per output below which NumPy's order is harmless
+
+
+def _pairwise(x, axes):
+    """Whether NumPy sums ``x`` over ``axes`` pairwise: the reduced axes are the trailing
+    ones of a C-contiguous array (one inner loop), or there are few of them per output."""
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    if n < _SEQUENTIAL_OK:
+        return True
+    k = len(axes)
+    return x.flags.c_contiguous and tuple(sorted(axes)) == tuple(range(x.ndim - k, x.ndim))
+
+
 def _shape_kernels(xp, ndarray):
     arr = make_arr(xp, ndarray)
     B, VAR = (ndarray,), (ndarray, [ndarray])
@@ -460,7 +478,15 @@ def _reduce_kernels(xp, ndarray):
     add_reduce = np.add.reduce if xp is np else xp.sum
 
     def _sum(x, *, axes):
-        return arr(add_reduce(x, axis=axes, dtype=x.dtype)) if axes else copy(x)
+        if not axes:
+            return copy(x)
+        acc = _WIDER.get(x.dtype)
+        if acc is not None and not _pairwise(x, axes):
+            # NumPy sums pairwise only along the innermost contiguous axis; along any other
+            # it adds one slice after another, and a float32 sum of 10^6 rows drifts by
+            # hundreds (JAX: under one). Those sums accumulate in float64 instead.
+            return arr(add_reduce(x, axis=axes, dtype=acc).astype(x.dtype))
+        return arr(add_reduce(x, axis=axes, dtype=x.dtype))
 
     def _prod(x, *, axes):
         return arr(xp.prod(x, axis=axes, dtype=x.dtype)) if axes else copy(x)
