@@ -117,3 +117,25 @@ def test_float32_sums_are_as_accurate_as_jax(shape, axis):
         assert got.dtype == np.float32
         err = np.abs(np.asarray(got, np.float64) - exact).max()
         assert err <= max(1.5 * err_jax, 1e-6 * np.abs(exact).max()), (err, err_jax)
+
+
+@pytest.mark.parametrize("a,b", [(-0.0, 3.0), (0.0, -3.0), (-0.0, -3.0), (-3.0, 3.0), (3.0, -3.0),
+                                 (5.5, 2.0), (-5.5, 2.0)])
+def test_remainder_zero_takes_the_divisors_sign(a, b):
+    """As Python, NumPy and the Array API (JAX returns -0.0 for -0.0 % 3)."""
+    want = np.remainder(np.float32(a), np.float32(b))
+    got = np.asarray(tnp.remainder(tnp.float32(a), tnp.float32(b)))
+    assert got == want and np.signbit(got) == np.signbit(want)
+
+
+def test_cumulative_functions_follow_jax():
+    with pytest.raises(ValueError, match="cumulative_prod: axis is required for arrays with "
+                                         "more than 1 dim"):
+        tnp.cumulative_prod(tnp.ones((2, 2)))
+    for dt in ("uint8", "int8", "bool", "float32"):
+        x = np.array([1, 2, 1], dt)
+        for name in ("cumulative_prod", "cumulative_sum"):
+            got = getattr(tnp, name)(tnp.asarray(x), include_initial=True)
+            want = getattr(jnp, name)(jnp.asarray(x), include_initial=True)
+            assert got.dtype == want.dtype, (name, dt)
+            np.testing.assert_array_equal(got, want)

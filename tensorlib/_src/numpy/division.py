@@ -47,7 +47,14 @@ def remainder(x1, x2, /):
     r = ew.rem(x1, x2)
     zero = full_like(r, 0)
     fix = ew.bitwise_and(ew.ne(r, zero), ew.ne(ew.lt(r, zero), ew.lt(x2, zero)))
-    return select_n(fix, r, ew.add(r, x2))
+    out = select_n(fix, r, ew.add(r, x2))
+    if dtypes.is_float(out.dtype):
+        # a zero result takes the divisor's sign, as Python, NumPy and the Array API have it
+        # (-0.0 % 3 is +0.0; JAX returns -0.0)
+        from tensorlib._src.numpy.floating import copysign
+
+        out = select_n(ew.eq(out, zero), out, copysign(zero, x2))
+    return out
 
 
 mod = remainder

@@ -435,20 +435,28 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     Array([[1, 2],
            [4, 6]], dtype=int32)
     """
-    check_arraylike("cumulative_sum", x)
+    return _cumulative("cumulative_sum", cumsum, 0, x, axis, dtype, include_initial, True)
+
+
+def _cumulative(name, accumulate, initial, x, axis, dtype, include_initial, promote):
+    """The Array API's cumulative functions, with JAX's dtypes: the axis is required above one
+    dimension; ``cumulative_sum`` accumulates small integers in the default integer (as
+    ``sum``), ``cumulative_prod`` keeps them (as ``jax.numpy``; the standard would promote);
+    ``include_initial`` prepends the identity."""
+    check_arraylike(name, x)
     x = asarray(x)
     if axis is None:
         if x.ndim > 1:
-            raise ValueError("cumulative_sum: axis is required for arrays with more than 1 dim")
+            raise ValueError(f"{name}: axis is required for arrays with more than 1 dim")
         axis = 0
-    out = cumsum(x, axis=axis, dtype=_sum_dtype(x, dtype))  # promotes like sum (JAX)
+    out = accumulate(x, axis=axis, dtype=_sum_dtype(x, dtype) if promote else dtype)
     if include_initial:
         from tensorlib._src.numpy.shape_ops import concatenate
 
         ax = canonicalize_axis(axis, x.ndim)
         shape = list(out.shape)
         shape[ax] = 1
-        out = concatenate([full(shape, 0, out.dtype), out], axis=ax)
+        out = concatenate([full(shape, initial, out.dtype), out], axis=ax)
     return out
 
 
@@ -463,19 +471,7 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     >>> tnp.cumulative_prod(x, include_initial=True)
     Array([ 1,  1,  2,  6, 24], dtype=int32)
     """
-    check_arraylike("cumulative_prod", x)
-    x = asarray(x)
-    if axis is None:
-        axis = 0
-    out = cumprod(x, axis=axis, dtype=dtype)
-    if include_initial:
-        from tensorlib._src.numpy.shape_ops import concatenate
-
-        ax = canonicalize_axis(axis, x.ndim)
-        shape = list(out.shape)
-        shape[ax] = 1
-        out = concatenate([full(shape, 1, out.dtype), out], axis=ax)
-    return out
+    return _cumulative("cumulative_prod", cumprod, 1, x, axis, dtype, include_initial, False)
 
 
 def count_nonzero(a, axis=None, keepdims=False):

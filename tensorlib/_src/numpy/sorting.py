@@ -117,7 +117,8 @@ def searchsorted(a, v, side="left", sorter=None, *, method=None):
     shp = v.shape + (a.shape[0],)
     cmp = ew.lt(broadcast_to(aa, shp), broadcast_to(vv, shp)) if side == "left" else \
         ew.le(broadcast_to(aa, shp), broadcast_to(vv, shp))
-    # int32 unless the length needs more (as JAX), whatever the x64 mode
+    # int32 unless the length needs more (as JAX), whatever the x64 mode; the Array API
+    # would have the default index dtype (docs/array-api-conformance.md)
     idx_dt = dtypes.int32 if a.shape[0] < 2**31 - 1 else dtypes.default_int()
     return rd.reduce_sum(ew.convert_element_type(cmp, idx_dt), (v.ndim,))
 
