@@ -343,8 +343,9 @@ def concatenate(arrays, axis=0, dtype=None):
     s0 = arrs[0].shape
     for i, a in enumerate(arrs):
         if a.ndim != len(s0):
-            raise ShapeError(f"concatenate: array {i} has {a.ndim} dims but array 0 has "
-                             f"{len(s0)}; all inputs need the same number of dims")
+            raise ShapeError(f"concatenate: array {i} has {a.ndim} dims (shape {a.shape}) but "
+                             f"array 0 has {len(s0)} (shape {s0}); all inputs need the same "
+                             "number of dims")
         if builtins.any(n != m for d, (n, m) in enumerate(zip(a.shape, s0, strict=True))
                         if d != ax):
             raise ShapeError(f"concatenate: array {i} has shape {a.shape} but array 0 has {s0}; "
