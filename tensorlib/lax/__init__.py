@@ -68,6 +68,7 @@ from tensorlib._src.lax_sorting import (
     sort_key_val as sort_key_val,
     top_k as top_k,
 )
+from tensorlib._src.control.associative_scan import associative_scan as associative_scan
 from tensorlib._src.control import (
     cond as cond,
     fori_loop as fori_loop,
