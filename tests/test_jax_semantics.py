@@ -139,3 +139,40 @@ def test_cumulative_functions_follow_jax():
             want = getattr(jnp, name)(jnp.asarray(x), include_initial=True)
             assert got.dtype == want.dtype, (name, dt)
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("precision", [None, "default", "high", "highest", "bfloat16",
+                                       "tensorfloat32", "float32", ("high", "highest"),
+                                       "PRECISION"])
+def test_precision_is_accepted_wherever_jax_takes_it(precision):
+    p = tl.lax.Precision.HIGHEST if precision == "PRECISION" else precision
+    a = tnp.arange(6.0).reshape(2, 3)
+    want = np.arange(6.0).reshape(2, 3) @ np.arange(6.0).reshape(2, 3).T
+    for got in (tnp.dot(a, a.T, precision=p), tnp.matmul(a, a.T, precision=p),
+                tnp.einsum("ij,kj->ik", a, a, precision=p), tnp.tensordot(a, a.T, 1,
+                                                                          precision=p),
+                tnp.inner(a, a, precision=p), tl.lax.dot(a, a.T, precision=p),
+                tl.lax.dot_general(a, a, (((1,), (1,)), ((), ())), precision=p)):
+        np.testing.assert_allclose(got, want)
+    assert tl.lax.Precision("highest") is tl.lax.Precision.HIGHEST
+    assert [m.name for m in tl.lax.Precision] == [m.name for m in jax.lax.Precision]
+
+
+def test_bad_precision_is_refused():
+    a = tnp.ones((2, 2))
+    with pytest.raises(ValueError, match=r"matmul: unknown precision 'bogus'; use None, a "
+                                         r"lax.Precision or one of"):
+        tnp.matmul(a, a, precision="bogus")
+    with pytest.raises(ValueError, match=r"dot_general: precision must be None, a "
+                                         r"lax.Precision or a pair of them, got \(1, 2, 3\)"):
+        tl.lax.dot_general(a, a, (((1,), (0,)), ((), ())), precision=(1, 2, 3))
+
+
+def test_preferred_element_type_in_tensordot_and_inner():
+    a = np.ones((2, 3), np.int8)
+    for name, args in (("tensordot", (a, a.T, 1)), ("inner", (a, a))):
+        got = getattr(tnp, name)(*[tnp.asarray(x) if isinstance(x, np.ndarray) else x
+                                   for x in args], preferred_element_type=tnp.int32)
+        want = getattr(jnp, name)(*args, preferred_element_type=jnp.int32)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -21,7 +21,9 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
     if lhs.ndim > 2 or rhs.ndim > 2 or lhs.ndim == 0 or rhs.ndim == 0:
         raise ShapeError(f"lax.dot: needs 1-d or 2-d operands, got {lhs.aval.str_short()} and "
                          f"{rhs.aval.str_short()}")
-    return rd.dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())), preferred_element_type)
+    rd.check_precision("dot", precision)
+    return rd.dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())),
+                          preferred_element_type=preferred_element_type)
 
 
 _REDUCERS = {"add": rd.reduce_sum, "mul": rd.reduce_prod, "max": rd.reduce_max,

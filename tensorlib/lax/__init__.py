@@ -15,6 +15,7 @@ from tensorlib._src.ops.family import lax_functions as _lax_functions
 from tensorlib._src.ops.index import gather as gather
 from tensorlib._src.ops.index import scatter as scatter
 from tensorlib._src.ops.index import sort as sort
+from tensorlib._src.ops.reduce import Precision as Precision
 from tensorlib._src.ops.reduce import (
     argmax as argmax,
     argmin as argmin,

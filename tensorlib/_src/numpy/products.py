@@ -31,6 +31,7 @@ def matmul(x1, x2, /, *, precision=None, preferred_element_type=None):
     >>> tnp.matmul(tnp.ones((5, 1, 2, 3)), tnp.ones((4, 3, 2))).shape
     (5, 4, 2, 2)
     """
+    rd.check_precision("matmul", precision)
     a, b = promote_dtypes(asarray(x1), asarray(x2))
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands must be at least 1-d, got {a.aval.str_short()} and "
@@ -52,7 +53,8 @@ def matmul(x1, x2, /, *, precision=None, preferred_element_type=None):
     dt = preferred_element_type
     if a.dtype == dtypes.bool_:
         dt = dtypes.bool_
-    out = rd.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))), dt)
+    out = rd.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))),
+                         preferred_element_type=dt)
     if a_vec and b_vec:
         return sh.reshape(out, batch)
     if a_vec:
@@ -75,6 +77,7 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
     >>> tnp.dot(2, tnp.array([1., 2.]))
     Array([2., 4.], dtype=float32)
     """
+    rd.check_precision("dot", precision)
     a, b = promote_dtypes(asarray(a), asarray(b))
     if a.ndim == 0 or b.ndim == 0:
         return a * b
@@ -93,6 +96,7 @@ def vdot(a, b, *, precision=None):
     >>> tnp.vdot(tnp.array([1j, 2]), tnp.array([1j, 1]))
     Array(3.+0.j, dtype=complex64)
     """
+    rd.check_precision("vdot", precision)
     from tensorlib._src.numpy.complex_numbers import conj
 
     a, b = asarray(a), asarray(b)
@@ -120,7 +124,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     return sum(conj(a) * b, axis=axis, dtype=a.dtype)
 
 
-def inner(a, b):
+def inner(a, b, *, precision=None, preferred_element_type=None):
     """Inner product over the last axes of ``a`` and ``b``.
 
     Examples
@@ -131,10 +135,12 @@ def inner(a, b):
     Array([[1, 2, 3],
            [3, 4, 7]], dtype=int32)
     """
+    rd.check_precision("inner", precision)
     a, b = promote_dtypes(asarray(a), asarray(b))
     if a.ndim == 0 or b.ndim == 0:
         return a * b
-    return tensordot(a, b, ((a.ndim - 1,), (b.ndim - 1,)))
+    return tensordot(a, b, ((a.ndim - 1,), (b.ndim - 1,)),
+                     preferred_element_type=preferred_element_type)
 
 
 def outer(a, b):
@@ -151,7 +157,7 @@ def outer(a, b):
     return a.reshape(-1)[:, None] * b.reshape(-1)[None, :]
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
     """Sum of products over the last ``axes`` axes of ``a`` and the first of ``b``, or over
     the explicit pairs ``axes=(axes_a, axes_b)``.
 
@@ -166,6 +172,7 @@ def tensordot(a, b, axes=2):
     >>> tnp.tensordot(tnp.ones((2, 3, 4)), tnp.ones((4, 3, 5)), axes=([1, 2], [1, 0])).shape
     (2, 5)
     """
+    rd.check_precision("tensordot", precision)
     a, b = promote_dtypes(asarray(a), asarray(b))
     if isinstance(axes, int):
         ax_a = tuple(range(a.ndim - axes, a.ndim))
@@ -180,7 +187,8 @@ def tensordot(a, b, axes=2):
         if a.shape[i] != b.shape[j]:
             raise ShapeError(f"tensordot: shape mismatch {a.aval.str_short()} axis {i} vs "
                              f"{b.aval.str_short()} axis {j}")
-    return rd.dot_general(a, b, ((ax_a, ax_b), ((), ())))
+    return rd.dot_general(a, b, ((ax_a, ax_b), ((), ())),
+                          preferred_element_type=preferred_element_type)
 
 
 def kron(a, b):
@@ -252,6 +260,7 @@ def einsum(subscripts, *operands, optimize=None, precision=None,
     >>> tnp.einsum("bij,bjk->bik", tnp.ones((5, 2, 3)), tnp.ones((5, 3, 4))).shape
     (5, 2, 4)
     """
+    rd.check_precision("einsum", precision)
     ops = [asarray(o) for o in operands]
     ops = promote_dtypes(*ops)
     inputs, output = _parse_einsum(subscripts, ops)

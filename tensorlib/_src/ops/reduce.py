@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import numpy as np
 
 from tensorlib._src import dtypes
@@ -428,7 +430,47 @@ _cum_extremum_rules(cummin_p)
 dot_general_p = Primitive("dot_general", weak=1)
 
 
-def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+class Precision(enum.Enum):
+    """Matrix-multiplication precision, as ``jax.lax.Precision`` (also its strings
+    ``"default"``, ``"high"``, ``"highest"``, ``"bfloat16"``, ``"tensorfloat32"``,
+    ``"float32"``). tensorlib's backends multiply float32 in float32 at every setting, which
+    is ``HIGHEST``; the argument is checked and accepted so JAX code runs unchanged."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        names = {"default": cls.DEFAULT, "bfloat16": cls.DEFAULT, "fastest": cls.DEFAULT,
+                 "high": cls.HIGH, "bfloat16_3x": cls.HIGH, "tensorfloat32": cls.HIGH,
+                 "highest": cls.HIGHEST, "float32": cls.HIGHEST}
+        if isinstance(value, str) and value.lower() in names:
+            return names[value.lower()]
+        return None
+
+
+def check_precision(op, precision):
+    """``precision`` as JAX takes it (None, a Precision or its string, or a pair of them);
+    a ValueError naming ``op`` otherwise."""
+    if precision is None:
+        return
+    items = precision if isinstance(precision, (tuple, list)) else (precision,)
+    if isinstance(precision, (tuple, list)) and len(items) != 2:
+        raise ValueError(f"{op}: precision must be None, a lax.Precision or a pair of them, "
+                         f"got {precision!r}")
+    for p in items:
+        if p is not None and not isinstance(p, Precision):
+            try:
+                Precision(p)
+            except ValueError:
+                raise ValueError(
+                    f"{op}: unknown precision {p!r}; use None, a lax.Precision or one of "
+                    "'default', 'high', 'highest', 'bfloat16', 'tensorfloat32', "
+                    "'float32'") from None
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """General tensor contraction, as ``jax.lax.dot_general``.
 
     ``dimension_numbers`` is ``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``. The
@@ -444,6 +486,7 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
     >>> lax.dot_general(b, b, (((2,), (2,)), ((0,), (0,)))).shape  # batched over axis 0
     (4, 2, 2)
     """
+    check_precision("dot_general", precision)
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(int(a) for a in lc), tuple(int(a) for a in rc)),
           (tuple(int(a) for a in lb), tuple(int(a) for a in rb)))
