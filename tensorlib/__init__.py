@@ -17,6 +17,7 @@ from tensorlib._src.api import (
     value_and_grad as value_and_grad,
     vjp as vjp,
 )
+from tensorlib._src.callback import pure_callback as pure_callback
 from tensorlib._src.disk_cache import clear_caches as clear_caches
 from tensorlib._src.control.custom import custom_jvp as custom_jvp
 from tensorlib._src.control.custom import custom_vjp as custom_vjp

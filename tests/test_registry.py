@@ -90,6 +90,10 @@ EXEMPT = {
     ("debug_print", "xla"): ("calls back into Python: XLA runs it on the host between "
                              "compiled segments", None),
     ("stop_gradient", "numpy"): ("the identity: impl returns its input", "impl"),
+    ("pure_callback", "numpy"): ("calls the user's Python function on host arrays through "
+                                 "impl, on any backend", "impl"),
+    ("pure_callback", "xla"): ("calls back into Python: XLA runs it on the host between "
+                               "compiled segments", None),
     **{(c, "numpy"): ("eagerly a collective runs through impl on pmap's per-device "
                       "communicator; outside a mapped axis it is an error", "impl")
        for c in _COLLECTIVES},
