@@ -176,3 +176,28 @@ def test_preferred_element_type_in_tensordot_and_inner():
         want = getattr(jnp, name)(*args, preferred_element_type=jnp.int32)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_linear_transpose_matches_jax():
+    m = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32)
+
+    def f(mod):
+        return lambda x, y: (mod.asarray(m) @ x + 2 * y, mod.sum(x))
+
+    t = tl.linear_transpose(f(tnp), tnp.zeros(3), tl.ShapeDtypeStruct((2,), np.float32))
+    j = jax.linear_transpose(f(jnp), jnp.zeros(3), jnp.zeros(2))
+    ct = (np.array([1.0, -1.0], np.float32), np.float32(2.0))
+    got, want = t(tuple(tnp.asarray(c) for c in ct)), j(ct)
+    assert len(got) == len(want) == 2
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b))
+
+
+def test_named_scope_is_a_context_manager_and_a_decorator():
+    with tl.named_scope("block"):
+        y = tnp.ones(2) * 2
+    np.testing.assert_array_equal(y, [2.0, 2.0])
+    assert float(tl.jit(tl.named_scope("inc")(lambda a: a + 1))(1.0)) == 2.0
+    with pytest.raises(TypeError, match="named_scope: the name must be a string, got 3"):
+        tl.named_scope(3)

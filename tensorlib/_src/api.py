@@ -483,3 +483,81 @@ def _stop_gradient_impl(x):
 
 
 stop_gradient_p.impl = _stop_gradient_impl
+
+
+def linear_transpose(fun, *primals):
+    """The transpose of the linear function ``fun``, as ``jax.linear_transpose``.
+
+    Parameters
+    ----------
+    fun : callable
+        A linear function of pytrees of arrays (its transpose is taken at zero, so an affine
+        function's constant term is dropped, and a non-linear function gives the transpose of
+        its derivative at zero).
+    *primals : pytrees of arrays or ShapeDtypeStruct
+        Examples of ``fun``'s arguments: only their shapes and dtypes are used.
+
+    Returns
+    -------
+    callable
+        ``transpose(out_cotangent)`` returning a tuple with one cotangent per primal.
+
+    Examples
+    --------
+    >>> f_t = tl.linear_transpose(lambda x: tnp.array([[1., 2.], [3., 4.]]) @ x,
+    ...                           tnp.zeros(2))
+    >>> f_t(tnp.array([1., 0.]))
+    (Array([1., 2.], dtype=float32),)
+    """
+    from tensorlib._src.abstract import ShapeDtypeStruct
+
+    def zero(p):
+        if isinstance(p, ShapeDtypeStruct):
+            return full(p.shape, 0, dtypes.canonicalize(p.dtype))
+        a = get_aval(_as_array(p))
+        return full(a.shape, 0, a.dtype)
+
+    zeros = tree_map(zero, list(primals), is_leaf=lambda p: isinstance(p, ShapeDtypeStruct))
+    _, pullback = vjp(fun, *zeros)
+
+    def transpose(out_cotangent):
+        return tuple(pullback(out_cotangent))
+
+    return transpose
+
+
+class named_scope:  # noqa: N801 - a context manager, named as JAX's
+    """``with tl.named_scope("block"):`` names the operations inside, as ``jax.named_scope``.
+
+    tensorlib records no operation names (there is no profiler to show them), so the scope
+    only checks its name; JAX code that uses it runs unchanged.
+
+    Examples
+    --------
+    >>> with tl.named_scope("layer1"):
+    ...     y = tnp.ones(2) * 2
+    >>> y
+    Array([2., 2.], dtype=float32)
+    """
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"named_scope: the name must be a string, got {name!r}")
+        self.name = name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fun):
+        """Also a decorator, as JAX's."""
+        import functools
+
+        @functools.wraps(fun)
+        def wrapped(*args, **kwargs):
+            with self:
+                return fun(*args, **kwargs)
+
+        return wrapped
