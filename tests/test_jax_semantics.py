@@ -201,3 +201,19 @@ def test_named_scope_is_a_context_manager_and_a_decorator():
     assert float(tl.jit(tl.named_scope("inc")(lambda a: a + 1))(1.0)) == 2.0
     with pytest.raises(TypeError, match="named_scope: the name must be a string, got 3"):
         tl.named_scope(3)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "xla"])
+def test_array_devices_and_sharding(backend):
+    pytest.importorskip("jaxlib")
+    with tl.backend(backend):
+        x = tnp.ones(2)
+        d = tl.devices()[-1]
+        y = tl.device_put(tnp.ones(2), d)
+        assert x.devices() == {x.device} and y.devices() == {d}
+        assert x.sharding.device_set == x.devices() and x.sharding.num_devices == 1
+        assert x.sharding.is_fully_replicated
+        assert y.sharding != x.sharding or d == x.device
+        assert "SingleDeviceSharding(device=" in repr(y.sharding)
+    jx = jnp.ones(2)
+    assert len(jx.devices()) == 1 and jx.sharding.device_set == jx.devices()  # JAX's contract

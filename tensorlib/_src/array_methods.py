@@ -255,6 +255,46 @@ def _device(self):
     return self.backend.devices()[0]
 
 
+def _devices(self):
+    """``x.devices()``: the set of devices holding the array (one), as JAX's."""
+    return {_device(self)}
+
+
+class SingleDeviceSharding:
+    """``x.sharding``: where an array lives. tensorlib arrays live on one device each (a pmap
+    result: stacked on its devices), so this is JAX's ``SingleDeviceSharding``."""
+
+    __slots__ = ("_device",)
+
+    def __init__(self, device):
+        self._device = device
+
+    @property
+    def device_set(self):
+        return {self._device}
+
+    @property
+    def is_fully_replicated(self):
+        return True
+
+    @property
+    def num_devices(self):
+        return 1
+
+    def __eq__(self, other):
+        return isinstance(other, SingleDeviceSharding) and other._device == self._device
+
+    def __hash__(self):
+        return hash(("SingleDeviceSharding", self._device))
+
+    def __repr__(self):
+        return f"SingleDeviceSharding(device={self._device!r})"
+
+
+def _sharding(self):
+    return SingleDeviceSharding(_device(self))
+
+
 def _view(self, dtype=None, type=None):
     """``x.view(dtype)``: the same bytes read as ``dtype`` (as NumPy's and JAX's ``view``), not
     a conversion of the values (that is ``astype``)."""
@@ -301,6 +341,8 @@ def attach_methods():
     A.mT = property(_mT)
     A.at = property(_at)
     A.device = property(_device)
+    A.devices = _devices
+    A.sharding = property(_sharding)
     A.__array_priority__ = 100
     binops = {
         "add": ufuncs.add, "sub": ufuncs.subtract, "mul": ufuncs.multiply,
