@@ -399,26 +399,22 @@ def _check_rules(prim, args, params, outs):
 
 
 def _check_infs(prim, res):
-    if dtypes.is_inexact(res.dtype) and res.size and np.isinf(res.to_numpy()).any():
-        from tensorlib._src.errors_util import user_frame
-        from tensorlib.errors import InfError
-
-        raise InfError(
-            f"debug_infs: primitive '{prim.name}' produced inf in its output "
-            f"{res.aval.str_short()} (at {user_frame()}). Turn the check off with "
-            "tensorlib.config.update('debug_infs', False)."
-        )
+    _check_values(prim, res, np.isinf, "inf", "debug_infs", "InfError")
 
 
 def _check_nans(prim, res):
-    if dtypes.is_inexact(res.dtype) and res.size and np.isnan(res.to_numpy()).any():
-        from tensorlib._src.errors_util import user_frame
-        from tensorlib.errors import NaNError
+    _check_values(prim, res, np.isnan, "NaN", "debug_nans", "NaNError")
 
-        raise NaNError(
-            f"debug_nans: primitive '{prim.name}' produced NaN in its output "
+
+def _check_values(prim, res, test, what, option, error):
+    if dtypes.is_inexact(res.dtype) and res.size and test(res.to_numpy()).any():
+        from tensorlib import errors
+        from tensorlib._src.errors_util import user_frame
+
+        raise getattr(errors, error)(
+            f"{option}: primitive '{prim.name}' produced {what} in its output "
             f"{res.aval.str_short()} (at {user_frame()}). Turn the check off with "
-            "tensorlib.config.update('debug_nans', False)."
+            f"tensorlib.config.update('{option}', False)."
         )
 
 
