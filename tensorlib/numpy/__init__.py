@@ -397,6 +397,59 @@ from tensorlib._src.numpy.index_tricks import (
     triu_indices_from as triu_indices_from,
     unravel_index as unravel_index,
 )
+from tensorlib._src.numpy.extras import (
+    bartlett as bartlett,
+    bitwise_count as bitwise_count,
+    blackman as blackman,
+    fabs as fabs,
+    frexp as frexp,
+    gcd as gcd,
+    hamming as hamming,
+    hanning as hanning,
+    i0 as i0,
+    kaiser as kaiser,
+    lcm as lcm,
+    packbits as packbits,
+    sort_complex as sort_complex,
+    spacing as spacing,
+    unpackbits as unpackbits,
+    unwrap as unwrap,
+)
+from tensorlib._src.numpy.extras_sets import (
+    intersect1d as intersect1d,
+    setdiff1d as setdiff1d,
+    setxor1d as setxor1d,
+    union1d as union1d,
+)
+from tensorlib._src.numpy.extras_index import (
+    apply_over_axes as apply_over_axes,
+    block as block,
+    c_ as c_,
+    delete as delete,
+    diag_indices_from as diag_indices_from,
+    fromfunction as fromfunction,
+    index_exp as index_exp,
+    insert as insert,
+    mask_indices as mask_indices,
+    mgrid as mgrid,
+    ogrid as ogrid,
+    place as place,
+    put as put,
+    r_ as r_,
+    rollaxis as rollaxis,
+    s_ as s_,
+)
+from tensorlib._src.numpy.extras_poly import (
+    poly as poly,
+    polydiv as polydiv,
+    polyfit as polyfit,
+    polyint as polyint,
+)
+from tensorlib._src.numpy.extras_functional import (
+    matvec as matvec,
+    vecmat as vecmat,
+    vectorize as vectorize,
+)
 from tensorlib._src.numpy.shape_ops import (
     append as append,
 )
