@@ -77,7 +77,8 @@ class DiskCache:
 class Module:
     """One StableHLO module, loaded lazily per device: ``load(device) -> run(arrays)``."""
 
-    __slots__ = ("text", "out_avals", "cheap", "_loaded", "_blob", "_backend", "_pending")
+    __slots__ = ("text", "out_avals", "cheap", "_loaded", "_blob", "_backend", "_pending",
+                 "_key")
 
     def __init__(self, backend, text, out_avals, cheap):
         self._backend = backend
@@ -87,6 +88,14 @@ class Module:
         self._loaded = {}
         self._blob = None
         self._pending = {}
+        self._key = None
+
+    @property
+    def key(self):
+        """The disk cache key (a hash of the whole text), computed once."""
+        if self._key is None:
+            self._key = self._backend.disk.key(self.text, self.cheap)
+        return self._key
 
     def loaded(self, device):
         """The runner already loaded for ``device``, or None."""
@@ -97,8 +106,7 @@ class Module:
         compile), None when there is none."""
         if self._blob is not None:
             return len(self._blob)
-        be = self._backend
-        return be.disk.size(be.disk.key(self.text, self.cheap))
+        return self._backend.disk.size(self.key)
 
     def load_soon(self, device):
         """The future of loading (compiling) for ``device`` on the compile thread, started
@@ -120,11 +128,8 @@ class Module:
     def _load(self, device):
         rt = self._backend.runtime
         exe = None
-        key = None
-        blob = self._blob
-        if blob is None:
-            key = self._backend.disk.key(self.text, self.cheap)
-            blob = self._backend.disk.load(key)
+        from_disk = self._blob is None
+        blob = self._backend.disk.load(self.key) if from_disk else self._blob
         if blob is not None:
             t0 = time.perf_counter()
             try:
@@ -134,15 +139,15 @@ class Module:
                 self._blob = blob
             except Exception:  # written by another jaxlib build, say: compile again
                 exe = None
-                if key is not None:
-                    self._backend.disk.forget(key)
+                if from_disk:
+                    self._backend.disk.forget(self.key)
         if exe is None:
-            exe = self._compile(device, key)
+            exe = self._compile(device)
         ent = rt.runner(exe, self.out_avals, device.xla)
         self._loaded[device.id] = ent
         return ent
 
-    def _compile(self, device, key):
+    def _compile(self, device):
         rt = self._backend.runtime
         t0 = time.perf_counter()
         try:
@@ -159,7 +164,7 @@ class Module:
             except Exception:
                 self._blob = None
             if self._blob is not None:
-                disk.store(key or disk.key(self.text, self.cheap), self._blob)
+                disk.store(self.key, self._blob)
         return exe
 
 
