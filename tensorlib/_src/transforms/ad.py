@@ -150,10 +150,8 @@ class TapeTrace(Trace):
 
     def _record(self, prim, primals, in_vars, params, out):
         if not prim.multiple_results:
-            var = Var()
-            if prim in _NO_INPUTS:
-                eqn = Eqn(prim, in_vars, params, [var], _NONES[len(primals)], None)
-            elif prim in linear_vjp:
+            var = Var()  # (add, sub, neg are recorded by process itself)
+            if prim in linear_vjp:
                 eqn = Eqn(prim, in_vars, params, [var], [get_aval(p) for p in primals], None)
             else:
                 eqn = Eqn(prim, in_vars, params, [var], primals, (out,))
